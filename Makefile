@@ -1,0 +1,46 @@
+# stance: make demo | make test | make lint | make bench | make ui | make corpus-check
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+STANCE := $(VENV)/bin/stance
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: install demo test test-fast lint bench ui corpus corpus-check experiments clean
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet torch==2.13.0
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+demo: install
+	$(STANCE) demo
+
+test: install
+	$(PY) -m pytest -q
+
+test-fast: install
+	$(PY) -m pytest -q -m "not slow"
+
+lint: install
+	$(VENV)/bin/ruff check stance tests seeds experiments
+	$(VENV)/bin/mypy
+
+bench: install
+	$(PY) experiments/bench.py
+
+ui: install
+	$(VENV)/bin/mlflow ui --backend-store-uri sqlite:///mlflow.db --default-artifact-root ./mlartifacts --host 127.0.0.1 --port 5000
+
+corpus: install
+	$(PY) seeds/build_corpus.py
+
+corpus-check: install
+	$(STANCE) corpus-check
+	$(PY) seeds/agreement/agreement.py
+
+clean:
+	rm -rf models s.jsonl .pytest_cache .mypy_cache .ruff_cache

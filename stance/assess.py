@@ -1,0 +1,91 @@
+"""Run a pipeline over gold documents and hand (gold, predicted) pairs to ``stance.evaluate``.
+
+Gold comes from the corpus folder (one split) or from a ``<doc>.gold.jsonl`` file beside its
+``<doc>.txt``. Predictions are end to end: the pipeline segments and attributes the raw
+document; each gold sentence is matched to the predicted sentence that overlaps it most.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+from stance.errors import Errors, StanceError
+from stance.evaluate import boundary_f1, classification_metrics, speaker_accuracy
+from stance.types import LABELS, TASKS, Document, Prediction
+
+
+def load_gold(data: str | Path, split: str = "test", seed: int = 13) -> tuple[list[Document], list[dict[str, Any]]]:
+    """Documents and gold sentence records from a corpus folder or a gold JSONL file."""
+    import json
+
+    data = Path(data)
+    if data.is_dir():
+        from stance.data import SPLITS, split_groups, validate_corpus
+
+        if split not in (*SPLITS, "all"):
+            raise StanceError(Errors.E014.format(path=data, detail=f"unknown split {split!r}; expected {SPLITS} or 'all'"))
+        docs, sentences = validate_corpus(data)
+        split_of = split_groups(docs, sentences, seed, 0.15, 0.15)
+        keep = [s for s in sentences if split == "all" or split_of[s["doc_id"]] == split]
+        doc_ids = list(dict.fromkeys(s["doc_id"] for s in keep))
+        return [Document(d, docs[d]["text"]) for d in doc_ids], keep
+    if not data.is_file():
+        raise StanceError(Errors.E001.format(path=data))
+    gold = [json.loads(line) for line in data.read_text(encoding="utf-8").splitlines() if line.strip()]
+    texts: dict[str, str] = {}
+    for rec in gold:
+        if rec["doc_id"] not in texts:
+            txt = data.parent / f"{rec['doc_id']}.txt"
+            if not txt.is_file():
+                raise StanceError(Errors.E014.format(path=data, detail=f"document text {txt} not found beside it"))
+            texts[rec["doc_id"]] = txt.read_text(encoding="utf-8")
+    return [Document(d, t) for d, t in texts.items()], gold
+
+
+def _match(gold: list[dict[str, Any]], preds: list[Prediction]) -> list[Prediction | None]:
+    """For each gold sentence, the prediction overlapping it most (None when none does)."""
+    out: list[Prediction | None] = []
+    for g in gold:
+        best, best_overlap = None, 0
+        for p in preds:
+            overlap = min(g["end"], p.sentence.end) - max(g["start"], p.sentence.start)
+            if overlap > best_overlap:
+                best, best_overlap = p, overlap
+        out.append(best)
+    return out
+
+
+def assess(pipeline: Any, data: str | Path, split: str = "test", task: str = "labels") -> dict[str, Any]:
+    """Evaluate a pipeline end to end on gold documents.
+
+    Args:
+        task: ``labels`` (stance and sentiment per sentence, plus speakers) or ``speakers``
+            (speaker accuracy and sentence boundary F1 only, on whole documents).
+    """
+    docs, gold = load_gold(data, split)
+    if task == "speakers":  # whole documents only: NewsMTSC single sentences carry no context
+        whole = {d.doc_id for d in docs if not d.doc_id.startswith("mt-")}
+        docs = [d for d in docs if d.doc_id in whole]
+        gold = [g for g in gold if g["doc_id"] in whole]
+    predictions = pipeline.score_documents(docs)
+    gold_by_doc: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for g in gold:
+        gold_by_doc[g["doc_id"]].append(g)
+    pairs: list[tuple[dict[str, Any], Prediction | None]] = []
+    gold_spans, pred_spans = [], []
+    for doc, preds in zip(docs, predictions, strict=True):
+        golds = gold_by_doc[doc.doc_id]
+        pairs.extend(zip(golds, _match(golds, preds), strict=True))
+        gold_spans += [(doc.doc_id, g["start"], g["end"]) for g in golds]
+        pred_spans += [(doc.doc_id, p.sentence.start, p.sentence.end) for p in preds]
+    result: dict[str, Any] = {"documents": len(docs), "sentences": len(gold)}
+    result.update(boundary_f1(gold_spans, pred_spans))  # type: ignore[arg-type]
+    result.update(speaker_accuracy([g.get("speaker") for g, _ in pairs],
+                                   [p.sentence.speaker if p else "" for _, p in pairs]))
+    if task == "labels":
+        for t in TASKS:
+            result[t] = classification_metrics([g[t] for g, _ in pairs],
+                                               [getattr(p, t) if p else "neutral" for _, p in pairs], LABELS.of(t))
+    return result

@@ -1,0 +1,171 @@
+"""The ``stance`` command line: thin typer commands over the library.
+
+Every user mistake ends in one line on stderr (what, expected, seen, fix) and exit code 1;
+``stance score`` exits 2 when some documents were skipped (see the errors file).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from stance.errors import StanceError
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+                  help="Speaker stance toward negotiations, and sentiment, for every sentence of an article.")
+
+
+@contextlib.contextmanager
+def user_errors() -> Iterator[None]:
+    """Print a StanceError as one line and exit 1, never a traceback."""
+    try:
+        yield
+    except StanceError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1) from None
+
+
+@app.command()
+def train(
+    config: Annotated[Path, typer.Option("--config", "-c", help="YAML run config, e.g. configs/tfidf.yaml")],
+    set_: Annotated[list[str] | None, typer.Option("--set", help="override: key=value (dotted keys)")] = None,
+    output: Annotated[Path, typer.Option(help="where the model folder is written")] = Path("models/model-last"),
+    promote: Annotated[bool, typer.Option("--promote", help="make this model the champion whatever its score")] = False,
+    track: Annotated[bool, typer.Option(help="log the run to MLflow")] = True,
+) -> None:
+    """Train a model, evaluate it on held-out documents, log and register it."""
+    from stance.config import load_config
+
+    with user_errors():
+        cfg = load_config(config, set_)
+        if promote:
+            cfg = cfg.model_copy(update={"tracking": cfg.tracking.model_copy(update={"promote": "always"})})
+        from stance.tracking import MlflowTracker, NullTracker
+        from stance.train import train as run_training
+
+        tracker = MlflowTracker() if track else NullTracker()
+        result = run_training(cfg, tracker, output)
+        m, info = result["metrics"], result["model"]
+        typer.echo(f"validation stance macro-F1 {m['val_stance_macro_f1']:.3f}, test {m['test_stance_macro_f1']:.3f}; "
+                   f"sentiment test {m['test_sentiment_macro_f1']:.3f}")
+        if info:
+            state = "champion" if info["promoted"] else "challenger (champion kept)"
+            typer.echo(f"run {result['run_id']}: registered {info['model_uri']} as {state}")
+
+
+@app.command()
+def score(
+    inputs: Annotated[list[Path], typer.Argument(help=".txt files, folders of them, or JSONL with id/text")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="output file (.jsonl, .csv, .parquet)")],
+    model: Annotated[str | None, typer.Option(help="model folder or MLflow URI; default models:/stance@champion")] = None,
+    fmt: Annotated[str | None, typer.Option("--format", help="jsonl | csv | parquet (default: by --out)")] = None,
+    errors: Annotated[Path | None, typer.Option(help="where bad documents are reported")] = None,
+    batch_size: Annotated[int, typer.Option(min=1)] = 32,
+) -> None:
+    """Score articles: one row per sentence with speaker, stance and sentiment."""
+    from stance.score import output_format, score_inputs
+
+    with user_errors():
+        output_format(out, fmt)
+        from stance.tracking import resolve_pipeline
+
+        pipeline = resolve_pipeline(model)
+        label = model or "models:/stance@champion"
+        summary = score_inputs(pipeline, [str(p) for p in inputs], out, fmt, errors, batch_size, label)
+        if summary.documents == 0 and summary.bad:
+            for bad in summary.bad[:5]:
+                typer.echo(f"error: {bad.reason}", err=True)
+            typer.echo(f"error: no usable documents ({len(summary.bad)} bad, listed in {summary.errors_file}); nothing scored.",
+                       err=True)
+            raise typer.Exit(1)
+        typer.echo(f"scored {summary.documents} documents, {summary.sentences} sentences -> {summary.out}", err=True)
+        if summary.bad:
+            typer.echo(f"skipped {len(summary.bad)} bad documents, reasons in {summary.errors_file}", err=True)
+            raise typer.Exit(2)
+
+
+@app.command()
+def evaluate(
+    data: Annotated[Path, typer.Option(help="corpus folder (seeds/corpus) or a <doc>.gold.jsonl beside <doc>.txt")],
+    model: Annotated[str | None, typer.Option(help="model folder or MLflow URI; default the champion")] = None,
+    split: Annotated[str, typer.Option(help="corpus split: train, validation, test or all")] = "test",
+    task: Annotated[str, typer.Option(help="labels (stance, sentiment, speakers) or speakers (speakers, boundaries)")] = "labels",
+    json_out: Annotated[Path | None, typer.Option("--json", help="also write the metrics as JSON")] = None,
+) -> None:
+    """Evaluate a model end to end on gold documents: macro-F1, per-class P/R/F1, confusion."""
+    from stance.assess import assess
+    from stance.evaluate import format_report
+    from stance.tracking import resolve_pipeline
+
+    with user_errors():
+        if task not in ("labels", "speakers"):
+            raise StanceError(f"Unknown --task {task!r}; expected 'labels' or 'speakers'.")
+        result = assess(resolve_pipeline(model), data, split, task)
+        typer.echo(f"{result['documents']} documents, {result['sentences']} gold sentences")
+        typer.echo(f"sentence boundary F1 {result['boundary_f1']:.3f} (P {result['boundary_precision']:.3f}, "
+                   f"R {result['boundary_recall']:.3f})")
+        typer.echo(f"speaker accuracy {result['speaker_accuracy']:.3f} "
+                   f"(normalised {result['speaker_accuracy_normalised']:.3f}, n={result['speaker_n']})")
+        for t in ("stance", "sentiment"):
+            if t in result:
+                typer.echo(format_report(t, result[t]))
+        if json_out:
+            json_out.write_text(json.dumps(result, indent=2), encoding="utf-8")
+
+
+@app.command()
+def compare(
+    run_ids: Annotated[list[str] | None, typer.Argument(help="runs to compare (default: all in the experiment)")] = None,
+    experiment: Annotated[str, typer.Option(help="MLflow experiment")] = "stance",
+    metric: Annotated[str, typer.Option(help="sort by this metric")] = "val_stance_macro_f1",
+) -> None:
+    """A table of runs and their key metrics, best first."""
+    from stance.compare import compare_runs
+
+    with user_errors():
+        compare_runs(experiment, run_ids or [], metric)
+
+
+@app.command()
+def promote(
+    version: Annotated[str, typer.Argument(help="registered model version, e.g. 3")],
+    alias: Annotated[str, typer.Option(help="alias to set")] = "champion",
+) -> None:
+    """Point an alias (default: champion) at a registered model version."""
+    from stance.tracking import promote as set_alias
+
+    with user_errors():
+        typer.echo(f"{set_alias(version, alias=alias)} -> version {version}")
+
+
+@app.command("corpus-check")
+def corpus_check(corpus: Annotated[Path, typer.Option(help="corpus folder")] = Path("seeds/corpus")) -> None:
+    """Validate the corpus and print its counts (the data card's figures)."""
+    from stance.corpus_stats import corpus_counts
+
+    with user_errors():
+        typer.echo(corpus_counts(corpus))
+
+
+@app.command()
+def demo(config: Annotated[Path, typer.Option(help="config trained when no champion exists")] = Path("configs/default.yaml")) -> None:
+    """Train the default model if none is registered, then score and print the seed article."""
+    from stance.demo import run
+
+    with user_errors():
+        run(config)
+
+
+def main() -> None:
+    """Entry point of the ``stance`` script."""
+    app(prog_name="stance")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

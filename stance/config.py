@@ -1,0 +1,135 @@
+"""Run configuration: YAML -> pydantic (``extra="forbid"``) -> frozen objects passed down.
+
+``--set key=value`` overrides use dotted keys (``model.params.C=2``); values are parsed as YAML
+scalars. Validation errors are turned into one readable line naming the file and the field.
+"""
+
+from __future__ import annotations
+
+import inspect
+import typing
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model, model_validator
+
+from stance.errors import Errors, StanceError
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class DataConfig(_Frozen):
+    """Where the corpus is and how it is split (by document, fixed seed)."""
+
+    corpus: str = "seeds/corpus"
+    validation_fraction: float = Field(0.15, gt=0, lt=0.5)
+    test_fraction: float = Field(0.15, gt=0, lt=0.5)
+    sources: tuple[str, ...] | None = None
+
+
+class ModelConfig(_Frozen):
+    """A model family by registry name and its constructor keyword arguments."""
+
+    family: str = "tfidf.v1"
+    params: dict[str, Any] = Field(default_factory=dict)
+    input: Literal["sentence", "speaker"] = "speaker"
+
+    @model_validator(mode="after")
+    def _check_params(self) -> ModelConfig:
+        from stance.models.registry import get_family
+
+        cls = get_family(self.family)
+        hints = typing.get_type_hints(cls.__init__)
+        fields: dict[str, Any] = {}
+        for name, param in inspect.signature(cls.__init__).parameters.items():
+            if name == "self":
+                continue
+            fields[name] = (hints.get(name, Any), param.default)
+        params_model = create_model(  # type: ignore[call-overload]
+            f"{cls.__name__}Params", __config__=ConfigDict(extra="forbid"), **fields
+        )
+        try:
+            params_model(**self.params)
+        except ValidationError as exc:
+            problems = "; ".join(f"params.{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+            raise ValueError(f"{problems} (family {self.family} takes {sorted(fields)})") from None
+        return self
+
+
+class TrackingConfig(_Frozen):
+    """How the run is tracked and whether its model may become the champion."""
+
+    experiment: str = "stance"
+    registered_model: str = "stance"
+    promote: Literal["auto", "always", "never"] = "auto"
+    promote_margin: float = 0.0
+
+
+class RunConfig(_Frozen):
+    """A whole training run."""
+
+    run_name: str = "run"
+    seed: int = 13
+    data: DataConfig = DataConfig()
+    model: ModelConfig = ModelConfig()
+    tracking: TrackingConfig = TrackingConfig()
+
+
+def parse_overrides(items: list[str] | None) -> dict[str, Any]:
+    """Turn ``["model.params.C=2", ...]`` into a nested dict."""
+    out: dict[str, Any] = {}
+    for item in items or []:
+        key, sep, raw = item.partition("=")
+        if not sep or not key.strip() or any(not part for part in key.split(".")):
+            raise StanceError(Errors.E009.format(item=item))
+        node = out
+        parts = key.strip().split(".")
+        for part in parts[:-1]:
+            node = node.setdefault(part, {})
+        node[parts[-1]] = yaml.safe_load(raw) if raw.strip() else ""
+    return out
+
+
+def _merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in extra.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = _merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def load_config(path: str | Path, overrides: list[str] | None = None) -> RunConfig:
+    """Read a YAML config, apply overrides and validate it."""
+    path = Path(path)
+    if not path.is_file():
+        raise StanceError(Errors.E015.format(path=path))
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as exc:
+        raise StanceError(Errors.E006.format(path=path, problems=f"invalid YAML ({exc})")) from None
+    if not isinstance(raw, dict):
+        raise StanceError(Errors.E006.format(path=path, problems="top level must be a mapping"))
+    return config_from_dict(_merge(raw, parse_overrides(overrides)), where=str(path))
+
+
+def config_from_dict(raw: dict[str, Any], where: str = "config") -> RunConfig:
+    """Validate a config mapping, turning pydantic errors into one readable line."""
+    try:
+        return RunConfig.model_validate(raw)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc']) or '(top)'}: {err['msg']}"
+            + (f" (saw {err['input']!r})" if err["type"] != "missing" and not isinstance(err["input"], dict) else "")
+            for err in exc.errors()
+        )
+        raise StanceError(Errors.E006.format(path=where, problems=problems)) from None
+
+
+def dump_config(config: RunConfig) -> str:
+    """The resolved config as YAML (round-trips through :func:`config_from_dict`)."""
+    return yaml.safe_dump(config.model_dump(mode="json"), sort_keys=False)

