@@ -25,7 +25,8 @@ def load_gold(data: str | Path, split: str = "test", seed: int = 13) -> tuple[li
         from stance.data import SPLITS, split_groups, validate_corpus
 
         if split not in (*SPLITS, "all"):
-            raise StanceError(Errors.E014.format(path=data, detail=f"unknown split {split!r}; expected {SPLITS} or 'all'"))
+            detail = f"unknown split {split!r}; expected {SPLITS} or 'all'"
+            raise StanceError(Errors.E014.format(path=data, detail=detail))
         docs, sentences = validate_corpus(data)
         split_of = split_groups(docs, sentences, seed, 0.15, 0.15)
         keep = [s for s in sentences if split == "all" or split_of[s["doc_id"]] == split]

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated
@@ -63,7 +62,7 @@ def train(
 def score(
     inputs: Annotated[list[Path], typer.Argument(help=".txt files, folders of them, or JSONL with id/text")],
     out: Annotated[Path, typer.Option("--out", "-o", help="output file (.jsonl, .csv, .parquet)")],
-    model: Annotated[str | None, typer.Option(help="model folder or MLflow URI; default models:/stance@champion")] = None,
+    model: Annotated[str | None, typer.Option(help="model folder or MLflow URI; default the champion")] = None,
     fmt: Annotated[str | None, typer.Option("--format", help="jsonl | csv | parquet (default: by --out)")] = None,
     errors: Annotated[Path | None, typer.Option(help="where bad documents are reported")] = None,
     batch_size: Annotated[int, typer.Option(min=1)] = 32,
@@ -81,8 +80,8 @@ def score(
         if summary.documents == 0 and summary.bad:
             for bad in summary.bad[:5]:
                 typer.echo(f"error: {bad.reason}", err=True)
-            typer.echo(f"error: no usable documents ({len(summary.bad)} bad, listed in {summary.errors_file}); nothing scored.",
-                       err=True)
+            listed = f"{len(summary.bad)} bad, listed in {summary.errors_file}"
+            typer.echo(f"error: no usable documents ({listed}); nothing scored.", err=True)
             raise typer.Exit(1)
         typer.echo(f"scored {summary.documents} documents, {summary.sentences} sentences -> {summary.out}", err=True)
         if summary.bad:
@@ -95,7 +94,7 @@ def evaluate(
     data: Annotated[Path, typer.Option(help="corpus folder (seeds/corpus) or a <doc>.gold.jsonl beside <doc>.txt")],
     model: Annotated[str | None, typer.Option(help="model folder or MLflow URI; default the champion")] = None,
     split: Annotated[str, typer.Option(help="corpus split: train, validation, test or all")] = "test",
-    task: Annotated[str, typer.Option(help="labels (stance, sentiment, speakers) or speakers (speakers, boundaries)")] = "labels",
+    task: Annotated[str, typer.Option(help="labels (stance, sentiment, speakers) or speakers")] = "labels",
     json_out: Annotated[Path | None, typer.Option("--json", help="also write the metrics as JSON")] = None,
 ) -> None:
     """Evaluate a model end to end on gold documents: macro-F1, per-class P/R/F1, confusion."""
@@ -121,7 +120,7 @@ def evaluate(
 
 @app.command()
 def compare(
-    run_ids: Annotated[list[str] | None, typer.Argument(help="runs to compare (default: all in the experiment)")] = None,
+    run_ids: Annotated[list[str] | None, typer.Argument(help="runs to compare (default: all)")] = None,
     experiment: Annotated[str, typer.Option(help="MLflow experiment")] = "stance",
     metric: Annotated[str, typer.Option(help="sort by this metric")] = "val_stance_macro_f1",
 ) -> None:
@@ -154,7 +153,9 @@ def corpus_check(corpus: Annotated[Path, typer.Option(help="corpus folder")] = P
 
 
 @app.command()
-def demo(config: Annotated[Path, typer.Option(help="config trained when no champion exists")] = Path("configs/default.yaml")) -> None:
+def demo(
+    config: Annotated[Path, typer.Option(help="config trained when no champion exists")] = Path("configs/default.yaml"),
+) -> None:
     """Train the default model if none is registered, then score and print the seed article."""
     from stance.demo import run
 
@@ -168,4 +169,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

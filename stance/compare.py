@@ -37,7 +37,11 @@ def runs_table(experiment: str, run_ids: list[str], metric: str) -> list[dict[st
             "promoted": r.data.tags.get("stance.promoted", ""),
             **{key: r.data.metrics.get(key) for key, _ in COLUMNS},
         })
-    rows.sort(key=lambda row: -(row.get(metric) if row.get(metric) is not None else float("-inf")))
+    def key(row: dict[str, Any]) -> float:
+        value = row.get(metric)
+        return -float(value) if value is not None else float("inf")
+
+    rows.sort(key=key)
     return rows
 
 

@@ -25,8 +25,8 @@ class DataConfig(_Frozen):
     """Where the corpus is and how it is split (by document, fixed seed)."""
 
     corpus: str = "seeds/corpus"
-    validation_fraction: float = Field(0.15, gt=0, lt=0.5)
-    test_fraction: float = Field(0.15, gt=0, lt=0.5)
+    validation_fraction: float = Field(default=0.15, gt=0, lt=0.5)
+    test_fraction: float = Field(default=0.15, gt=0, lt=0.5)
     sources: tuple[str, ...] | None = None
 
 
@@ -48,7 +48,7 @@ class ModelConfig(_Frozen):
             if name == "self":
                 continue
             fields[name] = (hints.get(name, Any), param.default)
-        params_model = create_model(  # type: ignore[call-overload]
+        params_model = create_model(
             f"{cls.__name__}Params", __config__=ConfigDict(extra="forbid"), **fields
         )
         try:
@@ -73,9 +73,9 @@ class RunConfig(_Frozen):
 
     run_name: str = "run"
     seed: int = 13
-    data: DataConfig = DataConfig()
-    model: ModelConfig = ModelConfig()
-    tracking: TrackingConfig = TrackingConfig()
+    data: DataConfig = Field(default_factory=lambda: DataConfig())
+    model: ModelConfig = Field(default_factory=ModelConfig)
+    tracking: TrackingConfig = Field(default_factory=TrackingConfig)
 
 
 def parse_overrides(items: list[str] | None) -> dict[str, Any]:
@@ -122,12 +122,19 @@ def config_from_dict(raw: dict[str, Any], where: str = "config") -> RunConfig:
     try:
         return RunConfig.model_validate(raw)
     except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in err['loc']) or '(top)'}: {err['msg']}"
-            + (f" (saw {err['input']!r})" if err["type"] != "missing" and not isinstance(err["input"], dict) else "")
-            for err in exc.errors()
-        )
+        problems = "; ".join(_describe(err) for err in exc.errors())
         raise StanceError(Errors.E006.format(path=where, problems=problems)) from None
+
+
+def _describe(err: Any) -> str:
+    """One pydantic error as ``field.path: message (saw value)``."""
+    loc = ".".join(str(p) for p in err["loc"]) or "(top)"
+    msg = str(err["msg"]).removeprefix("Value error, ")
+    if msg.startswith("params."):  # raised by ModelConfig with its own field path
+        return f"{loc}.{msg}"
+    seen = err.get("input")
+    shown = f" (saw {seen!r})" if err["type"] != "missing" and not isinstance(seen, dict) else ""
+    return f"{loc}: {msg}{shown}"
 
 
 def dump_config(config: RunConfig) -> str:

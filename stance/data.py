@@ -58,7 +58,8 @@ def validate_corpus(corpus_dir: str | Path) -> tuple[dict[str, dict[str, Any]], 
         if doc["doc_id"] in docs:
             raise StanceError(Errors.E014.format(path=where, detail=f"duplicate doc_id {doc['doc_id']!r}"))
         if doc.get("source") not in SOURCES:
-            raise StanceError(Errors.E014.format(path=where, detail=f"unknown source {doc.get('source')!r}; expected one of {SOURCES}"))
+            detail = f"unknown source {doc.get('source')!r}; expected one of {SOURCES}"
+            raise StanceError(Errors.E014.format(path=where, detail=detail))
         docs[doc["doc_id"]] = doc
     sentences: list[dict[str, Any]] = []
     seen: set[str] = set()
@@ -139,6 +140,9 @@ def load_corpus(corpus_dir: str | Path = "seeds/corpus", seed: int = 13, validat
     article is always in test and every source is present in test.
     """
     from datasets import Dataset, DatasetDict
+    from datasets.utils.logging import disable_progress_bar
+
+    disable_progress_bar()
 
     docs, sentences = validate_corpus(corpus_dir)
     if sources is not None:

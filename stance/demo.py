@@ -23,9 +23,11 @@ def run(config: Path = DEFAULT_CONFIG, article: Path = SEED_ARTICLE, out: Path =
     MlflowTracker()  # sets the tracking URI
     if not _has_champion():
         console.print(f"no champion model in {tracking_uri()}: training {config} (a few minutes on 2 cores) ...")
+        import io
+
         from stance.train import train
 
-        result = train(load_config(config), MlflowTracker(), Path("models/model-last"), stdout=open("/dev/null", "w"))
+        result = train(load_config(config), MlflowTracker(), Path("models/model-last"), stdout=io.StringIO())
         console.print(f"trained: validation stance macro-F1 {result['metrics']['val_stance_macro_f1']:.3f}; "
                       f"registered {result['model'].get('model_uri')}")
     pipeline = resolve_pipeline(None)

@@ -85,7 +85,8 @@ class Pipeline:
             return []
         inputs = [model_input(s.clean[: self.max_chars], s.speaker, s.kind, self.input_mode) for s in sentences]
         probas = self.classifier.predict_proba(inputs)
-        scores = {task: _ordered(probas[j], self.classifier.classes_[j], LABELS.of(task)) for j, task in enumerate(TASKS)}
+        scores = {task: _ordered(probas[j], self.classifier.classes_[j], LABELS.of(task))
+                  for j, task in enumerate(TASKS)}
         preds = []
         for i, sent in enumerate(sentences):
             st, se = scores["stance"][i], scores["sentiment"][i]
@@ -133,7 +134,8 @@ def load_model(uri: str | Path | None = None) -> Pipeline:
     return resolve_pipeline(str(uri) if uri is not None else None)
 
 
-def score_texts(texts: Sequence[str], model: Pipeline | None = None, ids: Sequence[str] | None = None) -> list[dict[str, Any]]:
+def score_texts(texts: Sequence[str], model: Pipeline | None = None,
+                ids: Sequence[str] | None = None) -> list[dict[str, Any]]:
     """Score raw article texts; return the contract rows (one per sentence, in order)."""
     pipeline = model or load_model()
     ids = list(ids) if ids is not None else [f"doc{i}" for i in range(len(texts))]

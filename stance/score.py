@@ -122,7 +122,9 @@ class RowWriter:
         self.tmp = out.with_name(f".{out.name}.partial")
         try:
             out.parent.mkdir(parents=True, exist_ok=True)
-            self.fh: TextIO | None = None if fmt == "parquet" else open(self.tmp, "w", encoding="utf-8", newline="")
+            self.fh: TextIO | None = (
+                None if fmt == "parquet" else open(self.tmp, "w", encoding="utf-8", newline="")  # noqa: SIM115
+            )
         except OSError as exc:
             raise StanceError(Errors.E018.format(path=out, detail=exc.strerror or str(exc))) from None
         self.rows: list[dict[str, Any]] = []

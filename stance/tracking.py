@@ -92,9 +92,10 @@ class MlflowTracker:
     def start(self, run_name: str, experiment: str) -> Iterator[Any]:
         import mlflow
 
-        if mlflow.active_run() is not None:
-            self.run_id = mlflow.active_run().info.run_id
-            yield mlflow.active_run()
+        active = mlflow.active_run()
+        if active is not None:
+            self.run_id = active.info.run_id
+            yield active
             return
         if mlflow.get_experiment_by_name(experiment) is None:
             location = Path(ARTIFACT_ROOT).resolve().as_uri() if self.uri.startswith("sqlite:") else None
@@ -192,7 +193,8 @@ def log_pyfunc(model_dir: Path, registered_model: str | None) -> Any:
 
     import stance
 
-    example = pd.DataFrame({"doc_id": ["example"], "text": ['Talks resumed on Monday. "We are ready," the minister said.']})
+    example = pd.DataFrame({"doc_id": ["example"],
+                            "text": ['Talks resumed on Monday. "We are ready," the minister said.']})
     signature = infer_signature(example)
     return mlflow.pyfunc.log_model(
         name="model", python_model=StancePyfunc(), artifacts={"model_dir": str(model_dir)},
@@ -204,7 +206,7 @@ def log_pyfunc(model_dir: Path, registered_model: str | None) -> Any:
 def _pyfunc_base() -> type:
     import mlflow.pyfunc
 
-    return mlflow.pyfunc.PythonModel  # type: ignore[no-any-return]
+    return mlflow.pyfunc.PythonModel
 
 
 class StancePyfunc(_pyfunc_base()):  # type: ignore[misc]
@@ -215,12 +217,13 @@ class StancePyfunc(_pyfunc_base()):  # type: ignore[misc]
     the scoring contract (DESIGN.md).
     """
 
-    def load_context(self, context: Any) -> None:
+    def load_context(self, context):  # MLflow reads type hints, so none here
         from stance.pipeline import Pipeline
 
         self.pipeline = Pipeline.load(context.artifacts["model_dir"])
 
-    def predict(self, context: Any, model_input: Any, params: dict[str, Any] | None = None) -> Any:
+    def predict(self, context, model_input, params=None):
+        """Score a DataFrame of articles or sentences (no type hints: MLflow would validate them)."""
         import pandas as pd
 
         from stance.types import Document

@@ -85,7 +85,7 @@ def _confusion_figure(report: dict[str, Any], title: str) -> Any:
     return fig
 
 
-def train(config: RunConfig, tracker: Tracker, output_dir: str | Path, stdout: TextIO = sys.stdout) -> dict[str, Any]:
+def train(config: RunConfig, tracker: Tracker, output_dir: str | Path, stdout: TextIO | None = None) -> dict[str, Any]:
     """Train, evaluate and save a model as the config says; log everything to ``tracker``.
 
     Returns:
@@ -93,6 +93,7 @@ def train(config: RunConfig, tracker: Tracker, output_dir: str | Path, stdout: T
     """
     from stance.data import load_corpus
 
+    stdout = stdout or sys.stdout
     output_dir = Path(output_dir)
     corpus = load_corpus(config.data.corpus, seed=config.seed, validation_fraction=config.data.validation_fraction,
                          test_fraction=config.data.test_fraction, sources=config.data.sources)
@@ -114,9 +115,9 @@ def train(config: RunConfig, tracker: Tracker, output_dir: str | Path, stdout: T
             flat, rep = split_metrics(pipeline, corpus[split], prefix)
             metrics.update(flat)
             reports[prefix] = rep
-        test = corpus["test"]
-        for source in sorted(set(test["source"])):
-            rows = test.filter(lambda r, s=source: r["source"] == s)
+        test = corpus["test"].to_list()
+        for source in sorted({r["source"] for r in test}):
+            rows = [r for r in test if r["source"] == source]
             flat, _ = split_metrics(pipeline, rows, f"test_{source}")
             metrics[f"test_{source}_stance_macro_f1"] = flat[f"test_{source}_stance_macro_f1"]
             metrics[f"test_{source}_sentiment_macro_f1"] = flat[f"test_{source}_sentiment_macro_f1"]

