@@ -41,6 +41,24 @@ SPEECH_VERBS = frozenset({
     "respond", "rule", "say", "signal", "slam", "state", "stress", "suggest", "tell", "testify",
     "think", "threaten", "told", "tweet", "urge", "voice", "vow", "warn", "welcome", "write",
 })
+# Common nouns that name people or bodies, which may be the subject of a reporting verb.
+SPEAKER_NOUNS = frozenset({
+    "administration", "adviser", "advisor", "agency", "aide", "alliance", "ambassador", "analyst", "association",
+    "attorney", "authority", "bank", "board", "bondholder", "cabinet", "candidate", "captain", "chair", "chairman",
+    "chairwoman", "chancellor", "chief", "club", "coach", "coalition", "commander", "commission", "commissioner",
+    "committee", "company", "congress", "council", "court", "creditor", "critic", "delegate", "delegation",
+    "department", "deputy", "diplomat", "director", "economist", "embassy", "employer", "envoy", "executive", "expert",
+    "family", "federation", "firm", "founder", "general", "government", "governor", "group", "head", "insider",
+    "investor", "judge", "lawmaker", "lawyer", "leader", "leadership", "league", "legislator", "management",
+    "manager", "mayor", "mediator", "member", "military", "minister", "ministry", "mother", "negotiator", "observer",
+    "office", "official", "officer", "opposition", "organiser", "organizer", "owner", "palace", "parliament",
+    "participant", "partner", "party", "people", "player", "police", "politician", "premier", "president",
+    "presidency", "prosecutor", "protester", "regime", "relative", "representative", "republican", "democrat",
+    "resident", "secretary", "senate", "senator", "side", "source", "speaker", "spokesman", "spokesperson",
+    "spokeswoman", "staff", "state", "student", "supporter", "team", "treasury", "union", "veteran", "victim",
+    "voter", "worker", "witness", "woman", "man", "person", "father", "rebel", "militia", "army", "navy", "kremlin",
+    "house", "bloc", "nation", "country", "host", "organisation", "organization", "institute", "campaigner",
+})
 REPORTER_LABEL = "a reporter"
 _PRONOUNS_PERSON = {"he", "she", "him", "her", "i", "me"}
 _PRONOUNS_GROUP = {"they", "we", "it", "them", "us"}
@@ -70,6 +88,18 @@ class MentionTable:
 
     full_names: list[str] = field(default_factory=list)
     titles: dict[str, str] = field(default_factory=dict)
+    bodies: list[str] = field(default_factory=list)
+    author: str | None = None
+
+    def body(self, phrase: str) -> str | None:
+        """Resolve ``the ministry`` to the fullest body named before (``India's external affairs ministry``)."""
+        words = phrase.lower().split()
+        if len(words) != 2 or words[0] != "the":
+            return None
+        for name in reversed(self.bodies):
+            if name.lower().split()[-1] == words[1] and name.lower() != phrase.lower():
+                return name
+        return None
 
     def add_person(self, name: str, title: str | None = None) -> str:
         """Record a person mention; return the fullest known form of it."""
@@ -161,6 +191,9 @@ def _collect_mentions(doc: Doc, table: MentionTable) -> None:
             if appos:
                 title = " ".join(t.lower_ for t in appos[0].subtree if t.dep_ not in {"det", "punct"})
         table.add_person(ent.text, title)
+    for ent in doc.ents:
+        if ent.label_ == "ORG" and len(ent) > 1 and ent.text not in table.bodies:
+            table.bodies.append(ent.text)
 
 
 def _depth(tok: Token) -> int:
@@ -206,10 +239,15 @@ def _phrase(head: Token) -> tuple[str, str | None]:
     for ent in doc.ents:
         if ent.label_ == "PERSON" and ent.start <= head.i < ent.end:
             return ent.text, ent.text
+    for child in head.children:  # "The representative, Alan Kabisov, said" -> the named person
+        if child.dep_ == "appos":
+            for ent in doc.ents:
+                if ent.label_ == "PERSON" and ent.start <= child.i < ent.end:
+                    return ent.text, ent.text
     excluded: set[int] = set()
-    for child in head.children:
-        if child.dep_ in _NOT_IN_PHRASE:
-            excluded.update(t.i for t in child.subtree)
+    for tok in head.subtree:
+        if tok.dep_ in _NOT_IN_PHRASE and tok.i != head.i and (tok.head.i == head.i or tok.dep_ == "relcl"):
+            excluded.update(t.i for t in tok.subtree)
     kept = [t.i for t in head.subtree if t.i not in excluded] or [head.i]
     start, end = min(kept), max(kept) + 1
     text = doc[start:end].text.strip(" ,")
@@ -267,9 +305,12 @@ def _resolve(head: Token, state: _State) -> str:
         by_title = state.table.title(text)
         if by_title and not text.lower().startswith(("a ", "an ")):
             return by_title
-    words = text.split()
-    if len(words) > 1 and words[0] in {"The", "A", "An"} and words[1][:1].islower():
-        return " ".join([words[0].lower(), *words[1:]])  # "The union" at a sentence start
+    body = state.table.body(text)
+    if body:
+        return body
+    first = head.doc[head.left_edge.i] if head.left_edge.i < len(head.doc) else head
+    if first.is_sent_start and not first.ent_type_ and first.pos_ in {"DET", "NOUN", "ADJ", "NUM", "PRON"} and text[:1].isupper():
+        text = text[:1].lower() + text[1:]  # "Officials familiar with ..." at a sentence start
     return _clean_name(text) if text[:1].isupper() else text
 
 
@@ -284,11 +325,20 @@ def _attribution(sent: SpacySpan, state: _State) -> str | None:
     verbs.sort(key=_depth)
     for verb in verbs:
         subj = _subject(verb)
-        if subj is not None and subj.lower_ not in {"who", "which", "that", "it"}:
+        if subj is not None and _can_speak(subj):
             return _resolve(subj, state)
-    if acc is not None:
+    if acc is not None and _can_speak(acc):
         return _resolve(acc, state)
     return None
+
+
+def _can_speak(head: Token) -> bool:
+    """Named entities, personal pronouns and nouns for people or bodies can speak; "the talks" cannot."""
+    if head.lower_ in {"who", "which", "that", "it", "this", "these", "those", "what"}:
+        return False
+    if head.pos_ in {"PROPN", "PRON"} or head.ent_type_ in {"PERSON", "ORG", "NORP", "GPE"}:
+        return True
+    return head.lemma_.lower() in SPEAKER_NOUNS or head.lower_ in SPEAKER_NOUNS
 
 
 def _quoted_chars(text: str) -> set[int]:

@@ -1,0 +1,128 @@
+"""The classifier contract every model family follows (after scikit-learn's estimators).
+
+A classifier predicts two tasks at once, stance and sentiment: ``fit(X, y)`` takes model input
+strings and an ``(n, 2)`` array of labels; ``predict`` returns an ``(n, 2)`` array of labels;
+``predict_proba`` returns one ``(n, n_classes)`` array per task, columns in ``classes_[task]``
+order. ``save(dir)`` writes a folder with ``manifest.json`` (family, stance version, labels,
+params, library versions) beside the family's payload; :func:`load_classifier` reads it back
+through the registry.
+"""
+
+from __future__ import annotations
+
+import json
+import platform
+from pathlib import Path
+from typing import Any, ClassVar
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin
+
+from stance.errors import Errors, StanceError
+from stance.types import AUTHOR, LABELS, TASKS
+
+MANIFEST = "manifest.json"
+
+
+def model_input(text: str, speaker: str | None = None, kind: str = "body", mode: str = "speaker") -> str:
+    """The string a classifier sees for one sentence.
+
+    ``mode="sentence"`` gives the clean sentence alone; ``mode="speaker"`` prefixes whether the
+    journalist narrates it, a quoted party speaks, or it is a headline, since the same words
+    mean a stance in a party's mouth and background in the journalist's.
+    """
+    if mode == "sentence":
+        return text
+    if kind == "headline":
+        tag = "[HEADLINE]"
+    elif not speaker or speaker == AUTHOR:
+        tag = "[AUTHOR]"
+    else:
+        tag = "[PARTY]"
+    return f"{tag} {text}"
+
+
+class StanceClassifier(ClassifierMixin, BaseEstimator):
+    """Base of every family: the save/load manifest and the shared checks."""
+
+    family: ClassVar[str] = ""
+
+    def _check_y(self, y: Any) -> np.ndarray:
+        arr = np.asarray(y, dtype=object)
+        if arr.ndim != 2 or arr.shape[1] != len(TASKS):
+            raise ValueError(f"y must have shape (n, {len(TASKS)}) (stance, sentiment); got {arr.shape}")
+        for j, task in enumerate(TASKS):
+            bad = set(arr[:, j]) - set(LABELS.of(task))
+            if bad:
+                raise ValueError(f"unknown {task} labels {sorted(bad)}; expected {LABELS.of(task)}")
+        return arr
+
+    def predict(self, X: list[str]) -> np.ndarray:
+        """Return an ``(n, 2)`` array of (stance, sentiment) labels."""
+        probas = self.predict_proba(X)
+        cols = [np.asarray(self.classes_[j])[p.argmax(axis=1)] for j, p in enumerate(probas)]
+        return np.stack(cols, axis=1) if len(X) else np.empty((0, len(TASKS)), dtype=object)
+
+    def predict_proba(self, X: list[str]) -> list[np.ndarray]:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def save(self, path: str | Path) -> Path:
+        """Write the model folder: manifest plus the family's payload."""
+        import sklearn
+
+        from stance import __version__
+
+        path = Path(path)
+        path.mkdir(parents=True, exist_ok=True)
+        self._save_payload(path)
+        manifest = {
+            "family": self.family, "stance_version": __version__,
+            "labels": {task: list(LABELS.of(task)) for task in TASKS},
+            "params": self.get_params(),
+            "versions": {"python": platform.python_version(), "scikit-learn": sklearn.__version__},
+        }
+        (path / MANIFEST).write_text(json.dumps(manifest, indent=2, default=str), encoding="utf-8")
+        return path
+
+    @classmethod
+    def load(cls, path: str | Path) -> StanceClassifier:
+        """Rebuild a fitted model from its folder (params from the manifest, then payload)."""
+        path = Path(path)
+        manifest = read_manifest(path)
+        model = cls(**manifest["params"])
+        model._load_payload(path)
+        return model
+
+    def _save_payload(self, path: Path) -> None:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def _load_payload(self, path: Path) -> None:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+
+def read_manifest(path: Path) -> dict[str, Any]:
+    """Read and check a model folder's manifest."""
+    file = path / MANIFEST
+    if not file.is_file():
+        raise StanceError(Errors.E011.format(path=path, detail=f"no {MANIFEST}"))
+    try:
+        manifest: dict[str, Any] = json.loads(file.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise StanceError(Errors.E011.format(path=path, detail=f"{MANIFEST} is not valid JSON ({exc})")) from None
+    expected = {task: list(LABELS.of(task)) for task in TASKS}
+    if manifest.get("labels") != expected:
+        raise StanceError(Errors.E016.format(uri=str(path), seen=manifest.get("labels"), expected=expected))
+    return manifest
+
+
+def load_classifier(path: str | Path) -> StanceClassifier:
+    """Load any model folder, dispatching on its manifest's family through the registry."""
+    from stance.models.registry import get_family
+
+    path = Path(path)
+    manifest = read_manifest(path)
+    cls = get_family(manifest.get("family", ""), where=str(path / MANIFEST))
+    try:
+        return cls.load(path)
+    except (OSError, EOFError, KeyError, ValueError) as exc:
+        raise StanceError(Errors.E011.format(path=path, detail=f"{type(exc).__name__}: {exc}")) from None

