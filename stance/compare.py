@@ -52,7 +52,7 @@ def compare_runs(experiment: str, run_ids: list[str], metric: str) -> None:
 
     rows = runs_table(experiment, run_ids, metric)
     table = Table(title=f"runs in experiment {experiment!r}, by {metric}")
-    for name in ("run", "run id", "family", "input", *[label for _, label in COLUMNS], "champion"):
+    for name in ("run", "run id", "family", "input", *[label for _, label in COLUMNS], "promoted"):
         table.add_column(name, justify="right" if name not in ("run", "run id", "family", "input") else "left")
     for row in rows:
         table.add_row(row["run"], row["run_id"][:8], row["family"], row["input"],

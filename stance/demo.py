@@ -17,6 +17,7 @@ def run(config: Path = DEFAULT_CONFIG, article: Path = SEED_ARTICLE, out: Path =
 
     from stance.config import load_config
     from stance.score import score_inputs
+    from stance.text.segment import clean_text
     from stance.tracking import MlflowTracker, _has_champion, resolve_pipeline, tracking_uri
 
     console = Console(width=160)
@@ -37,7 +38,7 @@ def run(config: Path = DEFAULT_CONFIG, article: Path = SEED_ARTICLE, out: Path =
         table.add_column(col, overflow="fold", max_width=70 if col == "text" else None)
     for line in out.read_text(encoding="utf-8").splitlines():
         row = json.loads(line)
-        text = " ".join(row["text"].split())
+        text = clean_text(row["text"])
         table.add_row(str(row["sent_idx"]), row["kind"], row["speaker"], row["stance"], row["sentiment"],
                       text[:140] + ("..." if len(text) > 140 else ""))
     console.print(table)

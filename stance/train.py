@@ -5,6 +5,7 @@ It knows a :class:`stance.tracking.Tracker`, not MLflow, so tests run it with ``
 
 from __future__ import annotations
 
+import inspect
 import subprocess
 import sys
 import time
@@ -106,7 +107,12 @@ def train(config: RunConfig, tracker: Tracker, output_dir: str | Path, stdout: T
                             **{f"n_{s}": len(corpus[s]) for s in corpus}})
         tracker.log_text(dump_config(config), "config.yaml")
         started = time.perf_counter()
-        classifier = family(**params).fit(inputs_of(corpus["train"], config.model.input), labels_of(corpus["train"]))
+        classifier = family(**params)
+        fit_args: dict[str, Any] = {}
+        if "eval_set" in inspect.signature(classifier.fit).parameters:  # families that train in epochs
+            fit_args["eval_set"] = (inputs_of(corpus["validation"], config.model.input), labels_of(corpus["validation"]))
+            fit_args["callback"] = lambda epoch, m: tracker.log_metrics(m, step=epoch)
+        classifier.fit(inputs_of(corpus["train"], config.model.input), labels_of(corpus["train"]), **fit_args)
         train_seconds = time.perf_counter() - started
         pipeline = Pipeline(classifier, input_mode=config.model.input)
         metrics: dict[str, float] = {"train_seconds": train_seconds}

@@ -43,7 +43,7 @@ def tiny_encoder(tmp_path_factory):
 
 
 def make(name: str, tiny_encoder: str):
-    params = {"encoder": tiny_encoder} if name.startswith("embedding") else {}
+    params = {"encoder": tiny_encoder} if name != "tfidf.v1" else {}
     return get_family(name)(**params)
 
 
@@ -66,13 +66,31 @@ def test_contract(name, tiny_encoder, tmp_path):
     assert np.allclose(loaded.predict_proba(TEXTS)[0], probas[0], atol=1e-5)
 
 
+# Settings under which each family should memorise eight sentences.
+OVERFIT = {
+    "tfidf.v1": {"C": 1000.0},
+    "embedding.v1": {"C": 1000.0},
+    "finetune.v1": {"epochs": 40, "lr": 3e-3, "patience": 40, "batch_size": 8},
+}
+
+
 @pytest.mark.parametrize("name", sorted(FAMILIES))
 def test_overfits_a_tiny_set(name, tiny_encoder):
-    params = {"C": 1000.0}
-    if name.startswith("embedding"):
+    params = dict(OVERFIT[name])
+    if name != "tfidf.v1":
         params["encoder"] = tiny_encoder
-    model = get_family(name)(**params).fit(TEXTS, Y)
+    model = get_family(name)(**params)
+    fit_args = {"eval_set": (TEXTS, Y)} if name.startswith("finetune") else {}
+    model.fit(TEXTS, Y, **fit_args)
     assert (model.predict(TEXTS) == Y).all()
+
+
+def test_finetune_reports_every_epoch(tiny_encoder):
+    seen = []
+    model = get_family("finetune.v1")(encoder=tiny_encoder, epochs=2, patience=5)
+    model.fit(TEXTS, Y, eval_set=(TEXTS, Y), callback=lambda epoch, m: seen.append((epoch, sorted(m))))
+    assert [e for e, _ in seen] == [1, 2]
+    assert seen[0][1] == ["train_loss", "val_loss", "val_sentiment_macro_f1", "val_stance_macro_f1"]
 
 
 def test_bad_labels_are_refused(tiny_encoder):

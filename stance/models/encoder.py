@@ -30,7 +30,9 @@ class Encoder:
     def __init__(self, name: str = PACKAGED, max_length: int = 128, batch_size: int = 64) -> None:
         import torch
         from transformers import AutoModel, AutoTokenizer
+        from transformers.utils import logging as hf_logging
 
+        hf_logging.disable_progress_bar()
         path = encoder_path(name)
         self.tokenizer = AutoTokenizer.from_pretrained(str(path), local_files_only=True)
         self.model = AutoModel.from_pretrained(str(path), local_files_only=True)

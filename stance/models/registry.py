@@ -11,6 +11,7 @@ from stance.models.base import StanceClassifier
 FAMILIES: dict[str, str] = {
     "tfidf.v1": "stance.models.tfidf:TfidfClassifier",
     "embedding.v1": "stance.models.embedding:EmbeddingClassifier",
+    "finetune.v1": "stance.models.finetune:FinetuneClassifier",
 }
 
 

