@@ -35,7 +35,7 @@ def main() -> None:
     from stance.types import Document
 
     torch.set_num_threads(os.cpu_count() or 2)
-    docs, gold = load_gold(ROOT / "seeds" / "corpus", "test")
+    docs, _ = load_gold(ROOT / "seeds" / "corpus", "test")
     docs = [d for d in docs if not d.doc_id.startswith("mt-")]
     per_round = sum(len(segment(d.text)) for d in docs)
     rounds = max(1, -(-args.min_sentences // per_round))

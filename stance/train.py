@@ -110,7 +110,8 @@ def train(config: RunConfig, tracker: Tracker, output_dir: str | Path, stdout: T
         classifier = family(**params)
         fit_args: dict[str, Any] = {}
         if "eval_set" in inspect.signature(classifier.fit).parameters:  # families that train in epochs
-            fit_args["eval_set"] = (inputs_of(corpus["validation"], config.model.input), labels_of(corpus["validation"]))
+            validation = corpus["validation"]
+            fit_args["eval_set"] = (inputs_of(validation, config.model.input), labels_of(validation))
             fit_args["callback"] = lambda epoch, m: tracker.log_metrics(m, step=epoch)
         classifier.fit(inputs_of(corpus["train"], config.model.input), labels_of(corpus["train"]), **fit_args)
         train_seconds = time.perf_counter() - started

@@ -67,8 +67,6 @@ class FinetuneClassifier(StanceClassifier):
         self.classes_ = [np.asarray(LABELS.of(task)) for task in TASKS]
 
     def _logits(self, texts: list[str]) -> tuple[Any, Any]:
-        import torch
-
         batch = self.tokenizer_(texts, padding=True, truncation=True, max_length=self.max_length, return_tensors="pt")
         hidden = self.net_["body"](**batch).last_hidden_state
         mask = batch["attention_mask"].unsqueeze(-1).to(hidden.dtype)
@@ -110,13 +108,13 @@ class FinetuneClassifier(StanceClassifier):
             for k in range(0, len(order), self.batch_size):
                 idx = order[k: k + self.batch_size]
                 out = self._logits([X[i] for i in idx])
-                loss = sum(fn(o, t[idx]) for fn, o, t in zip(losses, out, targets, strict=True))
+                loss: Any = sum(fn(o, t[idx]) for fn, o, t in zip(losses, out, targets, strict=True))
                 optimizer.zero_grad()
-                loss.backward()  # type: ignore[union-attr]
+                loss.backward()
                 torch.nn.utils.clip_grad_norm_(self.net_.parameters(), 1.0)
                 optimizer.step()
                 scheduler.step()
-                total += float(loss.detach()) * len(idx)  # type: ignore[union-attr]
+                total += float(loss.detach()) * len(idx)
             probas, val_loss = self._predict(eval_set[0], eval_set[1])
             metrics = {"train_loss": total / len(X), "val_loss": val_loss}
             for j, task in enumerate(TASKS):
@@ -172,7 +170,8 @@ class FinetuneClassifier(StanceClassifier):
         import torch
 
         encoder_dir = path / "encoder"
-        self.net_["body"].save_pretrained(encoder_dir)
+        body: Any = self.net_["body"]
+        body.save_pretrained(encoder_dir)
         self.tokenizer_.save_pretrained(encoder_dir)
         heads = {k: v for k, v in self.net_.state_dict().items() if not k.startswith("body.")}
         torch.save(heads, path / "heads.pt")
