@@ -49,7 +49,21 @@ def test_seed_speakers_equal_gold(nlp, seed_text, seed_gold):
      ["the union"]),
     ('The talks come after the president, who threatened to halt trade, left the summit.',
      ["AUTHOR"]),
+    ("The government's security secretary, Rodrigo Almeida, said the state would not sign under threat.",
+     ["Rodrigo Almeida"]),
+    ("A Western diplomat in Nairobi, who asked not to be named, said donors were tired. "
+     "The diplomat said aid would resume only once a programme was agreed.",
+     ["a Western diplomat in Nairobi", "a Western diplomat in Nairobi"]),
+    ("India's external affairs ministry issued a statement on Friday. "
+     "It said the discussions had been frank and constructive.",
+     ["AUTHOR", "India's external affairs ministry"]),
+    ("ABUJA (Savannah News Agency) - The Federation of University Teachers on Monday rejected the offer.",
+     ["the Federation of University Teachers"]),
+    ("The talks are expected to resume in Paris next week.", ["AUTHOR"]),
 ])
+
+
+
 def test_attribution_shapes(nlp, text, expected):
     assert speakers(nlp, text) == expected
 
@@ -66,3 +80,17 @@ def test_transcript_labels(nlp):
             "Q Thanks, Jen. Is the deal dead?\n\n"
             "MS. PSAKI: Not at all.\n")
     assert speakers(nlp, text) == ["AUTHOR", "Jen Psaki", "Jen Psaki", "a reporter", "a reporter", "Jen Psaki"]
+
+
+def test_statement_sentences_belong_to_the_signer(nlp):
+    text = ("Statement from President Joe Biden on the Rail Agreement\n\n"
+            "I am calling on Congress to pass the tentative agreement.\n\n"
+            "A shutdown would devastate our economy.\n")
+    assert speakers(nlp, text) == ["AUTHOR", "Joe Biden", "Joe Biden"]
+
+
+def test_the_president_label_resolves_to_the_office_holder(nlp):
+    text = ("Remarks by President Biden on the Debt Ceiling\n\n"
+            "THE PRESIDENT: We reached a deal.\n\n"
+            "Q Is it final?\n")
+    assert speakers(nlp, text) == ["AUTHOR", "Joe Biden", "a reporter"]

@@ -89,15 +89,20 @@ class MentionTable:
     full_names: list[str] = field(default_factory=list)
     titles: dict[str, str] = field(default_factory=dict)
     bodies: list[str] = field(default_factory=list)
-    author: str | None = None
+    subjects: list[str] = field(default_factory=list)  # bodies seen as subjects of main clauses
 
     def body(self, phrase: str) -> str | None:
-        """Resolve ``the ministry`` to the fullest body named before (``India's external affairs ministry``)."""
+        """Resolve ``the ministry`` to the fullest body or source named before it.
+
+        ``the ministry`` -> ``India's external affairs ministry``; ``the diplomat`` ->
+        ``a Western diplomat in Nairobi``.
+        """
         words = phrase.lower().split()
         if len(words) != 2 or words[0] != "the":
             return None
         for name in reversed(self.bodies):
-            if name.lower().split()[-1] == words[1] and name.lower() != phrase.lower():
+            lowered = name.lower()
+            if lowered != phrase.lower() and words[1] in re.findall(r"[\w'’-]+", lowered)[:6]:
                 return name
         return None
 
@@ -151,6 +156,9 @@ class _State:
 
     table: MentionTable
     last_person: str | None = None
+    author: str | None = None
+    recent: list[str] = field(default_factory=list)  # persons, most recent last
+    gender: dict[str, str] = field(default_factory=dict)  # person -> "m" / "f", as the text shows it
     last_group: str | None = None
     turn: str | None = None
     prev_speaker: str = AUTHOR
@@ -223,7 +231,8 @@ def _collect_mentions(doc: Doc, table: MentionTable) -> None:
         start = ent.start
         while start > 0 and start > ent.start - 6:
             prev = doc[start - 1]
-            if not (prev.is_title or prev.is_upper or prev.lower_ in {"of", "for"}):
+            in_phrase = prev.dep_ in {"compound", "amod"} and prev.head.i >= ent.start
+            if not (prev.is_title or prev.is_upper or prev.lower_ in {"of", "for"} or in_phrase):
                 break
             if prev.ent_type_ == "PERSON" or (prev.is_sent_start and prev.lower_ == "the"):
                 break
@@ -285,14 +294,21 @@ def _phrase(head: Token) -> tuple[str, str | None]:
     for ent in doc.ents:
         if ent.label_ == "PERSON" and ent.start <= head.i < ent.end:
             return ent.text, ent.text
-    for child in head.children:  # "The representative, Alan Kabisov, said" -> the named person
-        if child.dep_ == "appos":
+    for tok in head.subtree:  # "The representative, Alan Kabisov, said" -> the named person
+        if tok.dep_ == "appos":
             for ent in doc.ents:
-                if ent.label_ == "PERSON" and ent.start <= child.i < ent.end:
+                if ent.label_ == "PERSON" and ent.start <= tok.i < ent.end:
                     return ent.text, ent.text
+            name = _propn_name(tok) if tok.pos_ == "PROPN" else None
+            if name:
+                return name, name
     excluded: set[int] = set()
     for tok in head.subtree:
-        if tok.dep_ in _NOT_IN_PHRASE and tok.i != head.i and (tok.head.i == head.i or tok.dep_ == "relcl"):
+        if tok.i == head.i:
+            continue
+        side = tok.dep_ in _NOT_IN_PHRASE and (tok.head.i == head.i or tok.dep_ == "relcl")
+        after_comma = tok.dep_ == "acl" and tok.left_edge.i > 0 and doc[tok.left_edge.i - 1].text == ","
+        if side or after_comma:
             excluded.update(t.i for t in tok.subtree)
     kept = [t.i for t in head.subtree if t.i not in excluded] or [head.i]
     start, end = min(kept), max(kept) + 1
@@ -303,7 +319,15 @@ def _phrase(head: Token) -> tuple[str, str | None]:
     return text, None
 
 
-_NOT_IN_PHRASE = frozenset({"relcl", "appos", "acl", "punct", "cc", "conj", "advcl"})
+_NOT_IN_PHRASE = frozenset({"relcl", "appos", "punct", "cc", "conj", "advcl"})
+
+
+def _propn_name(head: Token) -> str | None:
+    """Two or more proper nouns in a row ending at ``head``, when spaCy's NER missed them."""
+    tokens = [t for t in head.lefts if t.dep_ in {"compound", "flat"} and t.pos_ == "PROPN"] + [head]
+    if len(tokens) < 2 or tokens[-1].i - tokens[0].i != len(tokens) - 1:
+        return None
+    return " ".join(t.text for t in tokens)
 
 
 def _root_subject_person(doc: Doc) -> str | None:
@@ -330,17 +354,26 @@ def _named_subject(pronoun: Token) -> str | None:
 def _resolve(head: Token, state: _State) -> str:
     low = head.lower_
     if low in _PRONOUNS_PERSON:
-        if low in {"i", "me"} and state.turn:
-            return state.turn
+        if low in {"i", "me"} and (state.turn or state.author):
+            return state.turn or state.author or AUTHOR
         named = _named_subject(head)
         if named:
             return state.table.add_person(named)
+        wanted = _PRONOUN_GENDER.get(low)
+        for person in reversed(state.recent):  # the latest person the pronoun can refer to
+            if wanted is None or state.gender.get(person, wanted) == wanted:
+                return person
         return state.last_person or state.prev_speaker
     if low in _PRONOUNS_GROUP:
-        if low in {"we", "us"} and state.turn:
-            return state.turn
+        if low in {"we", "us"} and (state.turn or state.author):
+            return state.turn or state.author or AUTHOR
+        if low == "it":  # "It said ...": the body heard from last, else the last body named
+            named = state.table.subjects or state.table.bodies
+            return state.last_group or (named[-1] if named else AUTHOR)
         return state.last_group or state.prev_speaker
     text, person = _phrase(head)
+    if person is None and head.pos_ == "PROPN" and head.ent_type_ in {"", "PERSON"}:
+        person = _propn_name(head)  # a name the NER missed ("Marc-André Tremblay")
     if person:
         return state.table.add_person(person)
     if head.pos_ == "PROPN" and len(text.split()) <= 3:
@@ -356,6 +389,8 @@ def _resolve(head: Token, state: _State) -> str:
         return body
     first = head.doc[head.left_edge.i]
     common = not first.ent_type_ and first.pos_ in {"DET", "NOUN", "ADJ", "NUM", "PRON"}
+    if text.startswith("The ") and len(text.split()) > 1:
+        return "the " + text[4:]  # "The World Shipowners' Council" -> "the World Shipowners' Council"
     if first.is_sent_start and common and text[:1].isupper():
         text = text[:1].lower() + text[1:]  # "Officials familiar with ..." at a sentence start
     return _clean_name(text) if text[:1].isupper() else text
@@ -378,10 +413,12 @@ def _attribution(sent: SpacySpan, state: _State) -> str | None:
 
 def _can_speak(head: Token) -> bool:
     """Named entities, personal pronouns and nouns for people or bodies can speak; "the talks" cannot."""
-    if head.lower_ in {"who", "which", "that", "it", "this", "these", "those", "what", "all", "some", "many", "both",
+    if head.lower_ in {"who", "which", "that", "this", "these", "those", "what", "all", "some", "many", "both",
                        "each", "few", "most", "none", "any", "one", "others", "another"}:
         return False
     if head.pos_ in {"PROPN", "PRON"} or head.ent_type_ in {"PERSON", "ORG", "NORP", "GPE"}:
+        return True
+    if head.text[:1].isupper() and not head.is_sent_start:  # a name tagged as a common noun
         return True
     return head.lemma_.lower() in SPEAKER_NOUNS or head.lower_ in SPEAKER_NOUNS
 
@@ -421,6 +458,7 @@ def attribute(spans: Sequence[Span], docs: Sequence[Doc]) -> list[tuple[str, boo
     full_text = " ".join(s.clean for s in spans)
     headline = next((s.clean for s in spans if s.kind == "headline"), "")
     author = document_author(headline, full_text, table)
+    state.author = author
     out: list[tuple[str, bool]] = []
     pending: list[int] = []  # quotations waiting for the next sentence's attribution
     for i, (span, doc) in enumerate(zip(spans, docs, strict=True)):
@@ -454,24 +492,58 @@ def attribute(spans: Sequence[Span], docs: Sequence[Doc]) -> list[tuple[str, boo
             pending.clear()
         if speaker != AUTHOR:
             _remember(speaker, table, state)
+        _remember_subject_body(doc, table)
         subject = _root_subject_person(doc)
         if subject:
             state.last_person = table.add_person(subject)
+            _learn_gender(doc, state.last_person, state)
+        for person in (speaker, state.last_person):
+            if person in table.full_names:
+                if person in state.recent:
+                    state.recent.remove(person)
+                state.recent.append(person)
         state.prev_open_quote = opened or (state.prev_open_quote and not has_quote)
         state.prev_speaker = speaker
         out.append((speaker, has_quote or starts))
     return out
 
 
+def _remember_subject_body(doc: Doc, table: MentionTable) -> None:
+    """A body that is the subject of a main clause ("The ministry issued ...") may speak next as "it"."""
+    for tok in doc:
+        if tok.dep_ == "nsubj" and tok.head.dep_ == "ROOT" and tok.pos_ in {"NOUN", "PROPN"} and \
+                tok.ent_type_ != "PERSON" and tok.lemma_.lower() in SPEAKER_NOUNS:
+            phrase, person = _phrase(tok)
+            if person is None:
+                table.subjects.append("the " + phrase[4:] if phrase.startswith("The ") else phrase)
+
+
+_PRONOUN_GENDER = {"he": "m", "him": "m", "his": "m", "she": "f", "her": "f", "hers": "f"}
+
+
+def _learn_gender(doc: Doc, subject: str, state: _State) -> None:
+    """'Ingrid Hals said she ...': a he/she after the named subject tells the subject's gender."""
+    if subject in state.gender:
+        return
+    for tok in doc:
+        gender = _PRONOUN_GENDER.get(tok.lower_)
+        if gender and tok.i > 0 and tok.dep_ in {"nsubj", "nsubjpass", "poss"}:
+            state.gender[subject] = gender
+            return
+
+
 def _remember(speaker: str, table: MentionTable, state: _State) -> None:
     if speaker in table.full_names:
         state.last_person = speaker
-    elif speaker[:1].isupper() and not speaker.lower().startswith("the "):
-        state.last_group = speaker
-    else:
-        state.last_group = speaker
+        return
+    if speaker not in table.bodies and speaker != REPORTER_LABEL:
+        table.bodies.append(speaker)
+    state.last_group = speaker
+
+
+_DATELINE = re.compile(r"^[A-Z][A-Z .'’-]{2,40}(?:, [A-Z][\w .]{1,30})?\s*(?:\([^)]{1,40}\))?\s*[-–—]+\s+(?=[A-Z\"“])")
 
 
 def parse(nlp: Any, texts: Sequence[str], batch_size: int = 256) -> list[Doc]:
-    """Parse clean sentence texts with spaCy (one call, batched)."""
-    return list(nlp.pipe(texts, batch_size=batch_size))
+    """Parse clean sentence texts with spaCy (one call, batched); datelines are left out of the parse."""
+    return list(nlp.pipe((_DATELINE.sub("", t) for t in texts), batch_size=batch_size))
