@@ -368,8 +368,8 @@ def _resolve(head: Token, state: _State) -> str:
         if low in {"we", "us"} and (state.turn or state.author):
             return state.turn or state.author or AUTHOR
         if low == "it":  # "It said ...": the body heard from last, else the last body named
-            named = state.table.subjects or state.table.bodies
-            return state.last_group or (named[-1] if named else AUTHOR)
+            bodies = state.table.subjects or state.table.bodies
+            return state.last_group or (bodies[-1] if bodies else AUTHOR)
         return state.last_group or state.prev_speaker
     text, person = _phrase(head)
     if person is None and head.pos_ == "PROPN" and head.ent_type_ in {"", "PERSON"}:
