@@ -360,9 +360,9 @@ def _resolve(head: Token, state: _State) -> str:
         if named:
             return state.table.add_person(named)
         wanted = _PRONOUN_GENDER.get(low)
-        for person in reversed(state.recent):  # the latest person the pronoun can refer to
-            if wanted is None or state.gender.get(person, wanted) == wanted:
-                return person
+        for candidate in reversed(state.recent):  # the latest person the pronoun can refer to
+            if wanted is None or state.gender.get(candidate, wanted) == wanted:
+                return candidate
         return state.last_person or state.prev_speaker
     if low in _PRONOUNS_GROUP:
         if low in {"we", "us"} and (state.turn or state.author):
