@@ -58,14 +58,20 @@ def _match(gold: list[dict[str, Any]], preds: list[Prediction]) -> list[Predicti
     return out
 
 
-def assess(pipeline: Any, data: str | Path, split: str = "test", task: str = "labels") -> dict[str, Any]:
+def assess(pipeline: Any, data: str | Path, split: str = "test", task: str = "labels",
+           source: str | None = None) -> dict[str, Any]:
     """Evaluate a pipeline end to end on gold documents.
 
     Args:
         task: ``labels`` (stance and sentiment per sentence, plus speakers) or ``speakers``
             (speaker accuracy and sentence boundary F1 only, on whole documents).
+        source: Keep only this corpus source (``authored``, ``whitehouse``, ...).
     """
     docs, gold = load_gold(data, split)
+    if source:  # one source of the corpus, e.g. the authored articles
+        gold = [g for g in gold if g.get("source") == source]
+        keep = {g["doc_id"] for g in gold}
+        docs = [d for d in docs if d.doc_id in keep]
     if task == "speakers":  # whole documents only: NewsMTSC single sentences carry no context
         whole = {d.doc_id for d in docs if not d.doc_id.startswith("mt-")}
         docs = [d for d in docs if d.doc_id in whole]

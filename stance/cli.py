@@ -95,6 +95,7 @@ def evaluate(
     model: Annotated[str | None, typer.Option(help="model folder or MLflow URI; default the champion")] = None,
     split: Annotated[str, typer.Option(help="corpus split: train, validation, test or all")] = "test",
     task: Annotated[str, typer.Option(help="labels (stance, sentiment, speakers) or speakers")] = "labels",
+    source: Annotated[str | None, typer.Option(help="only this corpus source, e.g. authored")] = None,
     json_out: Annotated[Path | None, typer.Option("--json", help="also write the metrics as JSON")] = None,
 ) -> None:
     """Evaluate a model end to end on gold documents: macro-F1, per-class P/R/F1, confusion."""
@@ -105,7 +106,7 @@ def evaluate(
     with user_errors():
         if task not in ("labels", "speakers"):
             raise StanceError(f"Unknown --task {task!r}; expected 'labels' or 'speakers'.")
-        result = assess(resolve_pipeline(model), data, split, task)
+        result = assess(resolve_pipeline(model), data, split, task, source)
         typer.echo(f"{result['documents']} documents, {result['sentences']} gold sentences")
         typer.echo(f"sentence boundary F1 {result['boundary_f1']:.3f} (P {result['boundary_precision']:.3f}, "
                    f"R {result['boundary_recall']:.3f})")

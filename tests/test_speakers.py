@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from stance.text.segment import segment
 from stance.text.speakers import attribute, parse
@@ -94,3 +96,24 @@ def test_the_president_label_resolves_to_the_office_holder(nlp):
             "THE PRESIDENT: We reached a deal.\n\n"
             "Q Is it final?\n")
     assert speakers(nlp, text) == ["AUTHOR", "Joe Biden", "a reporter"]
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ('"We are ready to sign," Amal Haddad said, "but only if the siege is lifted."', ["Amal Haddad"]),
+    ("In a statement, the Qatari foreign ministry said the mediators had made progress.",
+     ["the Qatari foreign ministry"]),
+    ("Labour minister Joan Pratt told reporters that the strike could end this week.", ["Joan Pratt"]),
+    ("The union welcomed the offer but warned that members would vote on it first.", ["the union"]),
+    ("Mayor Ines Duarte rejected the proposal on Monday.", ["Ines Duarte"]),
+    ("Negotiator Karim Nasser walked out. He insisted the talks were over.", ["AUTHOR", "Karim Nasser"]),
+])
+def test_reported_speech_shapes(nlp, text, expected):
+    assert speakers(nlp, text) == expected
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=300))
+def test_attribution_never_raises(nlp, text):
+    spans = segment(text)
+    result = attribute(spans, parse(nlp, [s.clean for s in spans]))
+    assert len(result) == len(spans) and all(isinstance(s, str) and s for s, _ in result)
