@@ -162,3 +162,27 @@ def test_help_lists_commands():
     for command in ("train", "score", "evaluate", "compare", "promote", "demo"):
         assert command in result.output
     assert ROOT.is_dir()
+
+
+def test_pyfunc_model_in_a_fresh_process(workdir):
+    """The registered champion loads with plain MLflow in a new process and returns contract rows."""
+    import os
+    import subprocess
+    import sys
+
+    code = (
+        "import json, mlflow, pandas as pd\n"
+        f"text = open({str(SEED)!r}, encoding='utf-8').read()\n"
+        "model = mlflow.pyfunc.load_model('models:/stance@champion')\n"
+        "out = model.predict(pd.DataFrame({'doc_id': ['seed'], 'text': [text]}))\n"
+        "rows = out.to_dict('records')\n"
+        "assert all(text[r['start']:r['end']] == r['text'] for r in rows)\n"
+        "sent = model.predict(pd.DataFrame({'doc_id': ['x'], 'sent_idx': [0], 'text': ['We will sign only if it ends.']}))\n"
+        "print(len(rows), rows[4]['speaker'], sorted(json.loads(rows[4]['stance_scores'])), len(sent))\n"
+    )
+    env = {**os.environ, "MLFLOW_TRACKING_URI": f"sqlite:///{workdir}/mlflow.db"}
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=workdir,
+                            timeout=300)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.strip().splitlines()[-1] == (
+        "43 Volodymyr Zelensky ['conditional', 'dismissive', 'neutral', 'optimistic'] 1")
