@@ -93,8 +93,9 @@ class FinetuneClassifier(StanceClassifier):
             eval_set = ([X[i] for i in order[:cut]], labels[order[:cut]])
             X, labels = [X[i] for i in order[cut:]], labels[order[cut:]]
         targets = [torch.tensor([LABELS.of(t).index(v) for v in labels[:, j]]) for j, t in enumerate(TASKS)]
-        losses = [torch.nn.CrossEntropyLoss(weight=self._weights(targets[j], len(LABELS.of(t))))
-                  for j, t in enumerate(TASKS)]
+        losses = [torch.nn.CrossEntropyLoss(
+            weight=self._weights(targets[j], len(LABELS.of(t))) if self.class_weights else None)
+            for j, t in enumerate(TASKS)]
         steps = self.epochs * -(-len(X) // self.batch_size)
         optimizer = torch.optim.AdamW(self.net_.parameters(), lr=self.lr, weight_decay=0.01)
         scheduler = torch.optim.lr_scheduler.LambdaLR(
