@@ -28,6 +28,9 @@ class DataConfig(_Frozen):
     validation_fraction: float = Field(default=0.15, gt=0, lt=0.5)
     test_fraction: float = Field(default=0.15, gt=0, lt=0.5)
     sources: tuple[str, ...] | None = None
+    # Weight of each source's sentences in the loss (default 1). Real text is where the model is
+    # used, so recipes may weigh it above the cleaner authored articles.
+    source_weights: dict[str, float] = Field(default_factory=dict)
 
 
 class ModelConfig(_Frozen):

@@ -109,7 +109,11 @@ def train(config: RunConfig, tracker: Tracker, output_dir: str | Path, stdout: T
         started = time.perf_counter()
         classifier = family(**params)
         fit_args: dict[str, Any] = {}
-        if "eval_set" in inspect.signature(classifier.fit).parameters:  # families that train in epochs
+        accepted = inspect.signature(classifier.fit).parameters
+        if config.data.source_weights and "sample_weight" in accepted:
+            weights = config.data.source_weights
+            fit_args["sample_weight"] = np.array([weights.get(s, 1.0) for s in corpus["train"]["source"]])
+        if "eval_set" in accepted:  # families that train in epochs
             validation = corpus["validation"]
             fit_args["eval_set"] = (inputs_of(validation, config.model.input), labels_of(validation))
             fit_args["callback"] = lambda epoch, m: tracker.log_metrics(m, step=epoch)

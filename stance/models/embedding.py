@@ -67,13 +67,13 @@ class EmbeddingClassifier(StanceClassifier):
             words = self.vectorizer_.transform(list(X))
         return sparse.hstack([sparse.csr_matrix(emb), words]).tocsr()
 
-    def fit(self, X: list[str], y: np.ndarray) -> EmbeddingClassifier:
+    def fit(self, X: list[str], y: np.ndarray, sample_weight: np.ndarray | None = None) -> EmbeddingClassifier:
         """Encode, then fit one logistic regression per task; return ``self``."""
         labels = self._check_y(y)
         features = self._features(X, fit=True)
         self.heads_ = [
             LogisticRegression(C=self.C, max_iter=3000, class_weight=self.class_weight,
-                               random_state=self.seed).fit(features, labels[:, j])
+                               random_state=self.seed).fit(features, labels[:, j], sample_weight=sample_weight)
             for j in range(len(TASKS))
         ]
         self.classes_ = [np.asarray(h.classes_) for h in self.heads_]

@@ -45,7 +45,7 @@ class TfidfClassifier(StanceClassifier):
         self.class_weight = class_weight
         self.seed = seed
 
-    def fit(self, X: list[str], y: np.ndarray) -> TfidfClassifier:
+    def fit(self, X: list[str], y: np.ndarray, sample_weight: np.ndarray | None = None) -> TfidfClassifier:
         """Fit the vectorisers and one logistic regression per task; return ``self``."""
         labels = self._check_y(y)
         self.vectorizer_ = ngram_features(self.max_features)
@@ -54,7 +54,7 @@ class TfidfClassifier(StanceClassifier):
         for j in range(len(TASKS)):
             head = LogisticRegression(C=self.C, max_iter=2000, class_weight=self.class_weight,
                                       random_state=self.seed)
-            head.fit(features, labels[:, j])
+            head.fit(features, labels[:, j], sample_weight=sample_weight)
             self.heads_.append(head)
         self.classes_ = [np.asarray(h.classes_) for h in self.heads_]
         return self
