@@ -18,11 +18,11 @@ def run(config: Path = DEFAULT_CONFIG, article: Path = SEED_ARTICLE, out: Path =
     from stance.config import load_config
     from stance.score import score_inputs
     from stance.text.segment import clean_text
-    from stance.tracking import MlflowTracker, _has_champion, resolve_pipeline, tracking_uri
+    from stance.tracking import MlflowTracker, has_champion, resolve_pipeline, tracking_uri
 
     console = Console(width=160)
     MlflowTracker()  # sets the tracking URI
-    if not _has_champion():
+    if not has_champion():
         console.print(f"no champion model in {tracking_uri()}: training {config} (a few minutes on 2 cores) ...")
         import io
 

@@ -255,7 +255,7 @@ def resolve_pipeline(uri: str | None, tracking: str | None = None) -> Any:
     target = uri or f"models:/stance@{CHAMPION}"
     if not target.startswith(("models:/", "runs:/", "file:", "mlflow-artifacts:")):
         raise StanceError(Errors.E007.format(uri=target, detail="not a folder and not a URI"))
-    if uri is None and not _has_champion():
+    if uri is None and not has_champion():
         raise StanceError(Errors.E008.format(tracking_uri=tracking_uri(tracking)))
     try:
         loaded = mlflow.pyfunc.load_model(target)
@@ -264,7 +264,8 @@ def resolve_pipeline(uri: str | None, tracking: str | None = None) -> Any:
     return loaded.unwrap_python_model().pipeline
 
 
-def _has_champion() -> bool:
+def has_champion() -> bool:
+    """Whether the registry at the current tracking URI has ``stance@champion``."""
     from mlflow import MlflowClient
 
     try:
