@@ -38,6 +38,9 @@ def tiny_encoder(tmp_path_factory):
     tokenizer.save_pretrained(folder)
     config = BertConfig(vocab_size=tokenizer.vocab_size, hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
                         intermediate_size=64, max_position_embeddings=128)
+    import torch
+
+    torch.manual_seed(0)  # the same tiny encoder on every run
     BertModel(config).save_pretrained(folder)
     return str(folder)
 

@@ -124,7 +124,7 @@ class FinetuneClassifier(StanceClassifier):
             self.history_.append({"epoch": epoch, **metrics})
             if callback:
                 callback(epoch, metrics)
-            if metrics["val_stance_macro_f1"] > best:
+            if metrics["val_stance_macro_f1"] >= best:  # on a tie, the later (better fitted) epoch
                 best, best_state, waited = metrics["val_stance_macro_f1"], copy.deepcopy(self.net_.state_dict()), 0
             else:
                 waited += 1
