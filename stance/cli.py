@@ -14,7 +14,7 @@ from typing import Annotated
 
 import typer
 
-from stance.errors import StanceError
+from stance.errors import Errors, StanceError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="Speaker stance toward negotiations, and sentiment, for every sentence of an article.")
@@ -80,9 +80,7 @@ def score(
         if summary.documents == 0 and summary.bad:
             for bad in summary.bad[:5]:
                 typer.echo(f"error: {bad.reason}", err=True)
-            listed = f"{len(summary.bad)} bad, listed in {summary.errors_file}"
-            typer.echo(f"error: no usable documents ({listed}); nothing scored.", err=True)
-            raise typer.Exit(1)
+            raise StanceError(Errors.E017.format(n_bad=len(summary.bad), errors=summary.errors_file))
         typer.echo(f"scored {summary.documents} documents, {summary.sentences} sentences -> {summary.out}", err=True)
         if summary.bad:
             typer.echo(f"skipped {len(summary.bad)} bad documents, reasons in {summary.errors_file}", err=True)

@@ -29,6 +29,9 @@ def workdir(tmp_path_factory):
     (work / "configs").mkdir()
     (work / "configs" / "tiny.yaml").write_text(
         f"run_name: tiny\ndata:\n  corpus: {TINY_CORPUS}\nmodel:\n  family: tfidf.v1\n  params:\n    max_features: 5000\n")
+    first = invoke("train", "--config", "configs/tiny.yaml", "--output", "models/a")
+    assert first.exit_code == 0, first.output
+    assert "registered models:/stance/1 as champion" in first.output
     yield work
     os.chdir(old_cwd)
     if old_uri is None:
@@ -41,17 +44,17 @@ def invoke(*args: str):
     return runner.invoke(app, [str(a) for a in args])
 
 
-def test_no_trained_model_yet(workdir):
-    result = invoke("score", SEED, "--out", workdir / "s.jsonl")
+def test_no_trained_model_yet(tmp_path, monkeypatch):
+    """An empty store (the commands read MLFLOW_TRACKING_URI on every call)."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{tmp_path}/empty.db")
+    result = invoke("score", SEED, "--out", tmp_path / "s.jsonl")
     assert result.exit_code == 1
     assert "No trained model yet" in result.output and "stance train" in result.output
     assert "Traceback" not in result.output
 
 
-def test_train_registers_champion_then_challenger(workdir):
-    first = invoke("train", "--config", "configs/tiny.yaml", "--output", "models/a")
-    assert first.exit_code == 0, first.output
-    assert "registered models:/stance/1 as champion" in first.output
+def test_second_run_that_does_not_beat_the_champion_is_challenger(workdir):
     second = invoke("train", "--config", "configs/tiny.yaml", "--set", "tracking.promote_margin=1.0", "--output", "models/b")
     assert second.exit_code == 0, second.output
     assert "models:/stance/2 as challenger" in second.output
@@ -154,7 +157,7 @@ def test_single_empty_file_fails_clearly(workdir):
     empty.write_text("")
     result = invoke("score", empty, "--out", workdir / "x.jsonl")
     assert result.exit_code == 1
-    assert "Empty document 'empty_article'" in result.output and "nothing scored" in result.output
+    assert "Empty document 'empty_article'" in result.output and "Nothing to score" in result.output
 
 
 def test_help_lists_commands():
