@@ -158,8 +158,3 @@ def load_corpus(corpus_dir: str | Path = "seeds/corpus", seed: int = 13, validat
         rows[split_of[rec["doc_id"]]].append(row)
     return DatasetDict({s: Dataset.from_list(rows[s]) for s in SPLITS})
 
-
-def corpus_documents(corpus_dir: str | Path, doc_ids: Iterable[str]) -> list[dict[str, Any]]:
-    """The documents (with text) of the given ids, in the order given."""
-    docs, _ = validate_corpus(corpus_dir)
-    return [docs[d] for d in doc_ids]
