@@ -29,9 +29,12 @@ def workdir(tmp_path_factory):
     (work / "configs").mkdir()
     (work / "configs" / "tiny.yaml").write_text(
         f"run_name: tiny\ndata:\n  corpus: {TINY_CORPUS}\nmodel:\n  family: tfidf.v1\n  params:\n    max_features: 5000\n")
+    # Two registered versions: v1 the champion; v2 must beat it by 1.0, so it stays challenger.
     first = invoke("train", "--config", "configs/tiny.yaml", "--output", "models/a")
-    assert first.exit_code == 0, first.output
-    assert "registered models:/stance/1 as champion" in first.output
+    second = invoke("train", "--config", "configs/tiny.yaml", "--set", "tracking.promote_margin=1.0",
+                    "--output", "models/b")
+    (work / "train-output.json").write_text(json.dumps([first.exit_code, first.output, second.exit_code,
+                                                        second.output]))
     yield work
     os.chdir(old_cwd)
     if old_uri is None:
@@ -55,9 +58,11 @@ def test_no_trained_model_yet(tmp_path, monkeypatch):
 
 
 def test_second_run_that_does_not_beat_the_champion_is_challenger(workdir):
-    second = invoke("train", "--config", "configs/tiny.yaml", "--set", "tracking.promote_margin=1.0", "--output", "models/b")
-    assert second.exit_code == 0, second.output
-    assert "models:/stance/2 as challenger" in second.output
+    code1, out1, code2, out2 = json.loads((workdir / "train-output.json").read_text())
+    assert code1 == 0, out1
+    assert "registered models:/stance/1 as champion" in out1
+    assert code2 == 0, out2
+    assert "models:/stance/2 as challenger" in out2
     assert (workdir / "mlartifacts").is_dir() and (workdir / "mlflow.db").is_file()
 
 
