@@ -24,18 +24,29 @@ def encoder_path(name: str) -> Path:
     return Path(name)
 
 
+def load_transformer(path: str | Path) -> tuple[Any, Any]:
+    """The tokenizer and model in a local folder (never downloaded, no progress bar)."""
+    from transformers import AutoModel, AutoTokenizer
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.disable_progress_bar()
+    tokenizer = AutoTokenizer.from_pretrained(str(path), local_files_only=True)
+    return tokenizer, AutoModel.from_pretrained(str(path), local_files_only=True)
+
+
+def mean_pool(hidden: Any, attention_mask: Any) -> Any:
+    """Average the token states a mask marks as real (padding excluded)."""
+    mask = attention_mask.unsqueeze(-1).to(hidden.dtype)
+    return (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
+
+
 class Encoder:
     """Mean-pooled, L2-normalised sentence embeddings from a local transformer."""
 
     def __init__(self, name: str = PACKAGED, max_length: int = 128, batch_size: int = 64) -> None:
         import torch
-        from transformers import AutoModel, AutoTokenizer
-        from transformers.utils import logging as hf_logging
 
-        hf_logging.disable_progress_bar()
-        path = encoder_path(name)
-        self.tokenizer = AutoTokenizer.from_pretrained(str(path), local_files_only=True)
-        self.model = AutoModel.from_pretrained(str(path), local_files_only=True)
+        self.tokenizer, self.model = load_transformer(encoder_path(name))
         self.model.eval()
         self.max_length = max_length
         self.batch_size = batch_size
@@ -55,9 +66,7 @@ class Encoder:
                 idx = order[k: k + self.batch_size]
                 batch = self.tokenizer([texts[i] for i in idx], padding=True, truncation=True,
                                        max_length=self.max_length, return_tensors="pt")
-                hidden = self.model(**batch).last_hidden_state
-                mask = batch["attention_mask"].unsqueeze(-1).to(hidden.dtype)
-                pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
+                pooled = mean_pool(self.model(**batch).last_hidden_state, batch["attention_mask"])
                 pooled = torch.nn.functional.normalize(pooled, dim=-1)
                 out[idx] = pooled.cpu().numpy()
         return out

@@ -16,7 +16,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from stance.models.base import StanceClassifier
-from stance.models.encoder import PACKAGED, encoder_path
+from stance.models.encoder import PACKAGED, encoder_path, load_transformer, mean_pool
 from stance.types import LABELS, TASKS
 
 EpochCallback = Callable[[int, dict[str, float]], None]
@@ -54,12 +54,8 @@ class FinetuneClassifier(StanceClassifier):
 
     def _build(self, path: str | Path) -> None:
         import torch
-        from transformers import AutoModel, AutoTokenizer
-        from transformers.utils import logging as hf_logging
 
-        hf_logging.disable_progress_bar()
-        self.tokenizer_ = AutoTokenizer.from_pretrained(str(path), local_files_only=True)
-        body = AutoModel.from_pretrained(str(path), local_files_only=True)
+        self.tokenizer_, body = load_transformer(path)
         hidden = body.config.hidden_size
         self.net_ = torch.nn.ModuleDict({
             "body": body,
@@ -72,8 +68,7 @@ class FinetuneClassifier(StanceClassifier):
     def _logits(self, texts: list[str]) -> tuple[Any, Any]:
         batch = self.tokenizer_(texts, padding=True, truncation=True, max_length=self.max_length, return_tensors="pt")
         hidden = self.net_["body"](**batch).last_hidden_state
-        mask = batch["attention_mask"].unsqueeze(-1).to(hidden.dtype)
-        pooled = self.net_["dropout"]((hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9))
+        pooled = self.net_["dropout"](mean_pool(hidden, batch["attention_mask"]))
         return self.net_["stance"](pooled), self.net_["sentiment"](pooled)
 
     def fit(self, X: list[str], y: np.ndarray, eval_set: tuple[list[str], np.ndarray] | None = None,
