@@ -117,3 +117,12 @@ def test_attribution_never_raises(nlp, text):
     spans = segment(text)
     result = attribute(spans, parse(nlp, [s.clean for s in spans]))
     assert len(result) == len(spans) and all(isinstance(s, str) and s for s, _ in result)
+
+
+def test_unattributed_quotation_in_a_statement_belongs_to_the_signer(nlp):
+    # An opening quotation with no attribution, in a signed statement, used to crash attribution.
+    text = ("Statement from President Joe Biden on the Ceasefire Talks\n\n"
+            "The talks in Cairo resumed today.\n\n"
+            "\u201cWe will not stop until every hostage is home.\n\n"
+            "Both sides must now close the remaining gaps.")
+    assert speakers(nlp, text) == ["AUTHOR", "Joe Biden", "Joe Biden", "Joe Biden"]

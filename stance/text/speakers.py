@@ -488,7 +488,8 @@ def attribute(spans: Sequence[Span], docs: Sequence[Doc]) -> list[tuple[str, boo
                 pending.clear()
         elif pending:
             for j in pending:
-                out[j] = (speaker, True)
+                if j < i:  # the current sentence, when pending itself, is appended below
+                    out[j] = (speaker, True)
             pending.clear()
         if speaker != AUTHOR:
             _remember(speaker, table, state)
