@@ -29,8 +29,9 @@ def main() -> None:
     import torch
 
     from stance.assess import load_gold
+    from stance.text.nlp import load_nlp, parse
     from stance.text.segment import segment
-    from stance.text.speakers import attribute, load_nlp, parse
+    from stance.text.speakers import attribute
     from stance.tracking import resolve_pipeline
     from stance.types import Document
 

