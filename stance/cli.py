@@ -122,12 +122,15 @@ def compare(
     run_ids: Annotated[list[str] | None, typer.Argument(help="runs to compare (default: all)")] = None,
     experiment: Annotated[str, typer.Option(help="MLflow experiment")] = "stance",
     metric: Annotated[str, typer.Option(help="sort by this metric")] = "val_stance_macro_f1",
+    html_out: Annotated[Path | None, typer.Option("--html", help="also write the table and a chart as HTML")] = None,
 ) -> None:
-    """A table of runs and their key metrics, best first."""
+    """A table of runs, their key metrics and the params that differ, best first."""
     from stance.compare import compare_runs
 
     with user_errors():
-        compare_runs(experiment, run_ids or [], metric)
+        compare_runs(experiment, run_ids or [], metric, html_out)
+        if html_out is not None:
+            typer.echo(f"wrote {html_out}", err=True)
 
 
 @app.command()

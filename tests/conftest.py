@@ -46,3 +46,35 @@ def tiny_pipeline():
     from stance.pipeline import Pipeline
 
     return Pipeline.load(out)
+
+
+@pytest.fixture(scope="session")
+def mlflow_store(tmp_path_factory):
+    """A temporary MLflow store with two tracked tfidf runs on the tiny corpus (seconds each).
+
+    Version 1 (run "tiny") is the champion; version 2 (run "tiny-sentence", another input mode,
+    required to beat the champion by 1.0) stays challenger. Returns the store's folder, URI and run ids.
+    """
+    import io
+
+    import mlflow
+
+    from stance.config import config_from_dict
+    from stance.tracking import MlflowTracker
+    from stance.train import train
+
+    folder = tmp_path_factory.mktemp("mlflow-store")
+    uri = f"sqlite:///{folder}/mlflow.db"
+    previous = mlflow.get_tracking_uri()
+    run_ids = []
+    try:
+        for name, extra in (("tiny", {}), ("tiny-sentence", {"input": "sentence"})):
+            cfg = config_from_dict({
+                "run_name": name, "data": {"corpus": str(TINY_CORPUS)},
+                "model": {"family": "tfidf.v1", "params": {"max_features": 5000}, **extra},
+                "tracking": {"promote_margin": 1.0 if run_ids else 0.0}})
+            result = train(cfg, MlflowTracker(uri), folder / "models" / name, stdout=io.StringIO())
+            run_ids.append(result["run_id"])
+    finally:
+        mlflow.set_tracking_uri(previous)
+    return {"folder": folder, "uri": uri, "run_ids": run_ids}

@@ -46,3 +46,29 @@ def test_speaker_accuracy_skips_null_gold_and_normalises():
 def test_boundary_f1():
     m = boundary_f1([(0, 5), (6, 10)], [(0, 5), (6, 9), (9, 10)])
     assert m["boundary_precision"] == pytest.approx(1 / 3) and m["boundary_recall"] == 0.5
+
+
+def test_reliability_bins_by_hand():
+    from stance.evaluate import expected_calibration_error, reliability_bins
+
+    probas = np.array([[0.95, 0.05], [0.92, 0.08], [0.35, 0.65], [0.38, 0.62]])
+    gold = np.array([0, 1, 1, 0])
+    bins = reliability_bins(probas, gold, bins=10)
+    assert bins["count"] == [2, 2]
+    assert bins["lower"] == pytest.approx([0.6, 0.9]) and bins["upper"] == pytest.approx([0.7, 1.0])
+    assert bins["confidence"] == pytest.approx([0.635, 0.935])
+    assert bins["accuracy"] == pytest.approx([0.5, 0.5])
+    ece = sum(n / 4 * abs(a - c) for n, a, c in zip(bins["count"], bins["accuracy"], bins["confidence"], strict=True))
+    assert expected_calibration_error(probas, gold) == pytest.approx(ece)
+    assert reliability_bins(np.zeros((0, 2)), np.zeros(0, dtype=int))["count"] == []
+
+
+def test_pr_curves_skip_absent_classes():
+    from stance.evaluate import pr_curves
+
+    probas = np.array([[0.9, 0.1, 0.0], [0.2, 0.8, 0.0], [0.6, 0.4, 0.0]])
+    curves = pr_curves(probas, ["a", "b", "b"], ["a", "b", "c"])
+    assert set(curves) == {"a", "b"}
+    assert curves["a"]["average_precision"] == pytest.approx(1.0)
+    assert curves["b"]["average_precision"] == pytest.approx(1.0)  # b's scores 0.8, 0.4 rank above a's 0.1
+    assert curves["a"]["recall"][0] == 1.0 and curves["a"]["precision"][-1] == 1.0
