@@ -60,30 +60,45 @@ def train(
 
 @app.command()
 def score(
-    inputs: Annotated[list[Path], typer.Argument(help=".txt files, folders of them, or JSONL with id/text")],
-    out: Annotated[Path, typer.Option("--out", "-o", help="output file (.jsonl, .csv, .parquet)")],
+    inputs: Annotated[list[Path], typer.Argument(help=".txt files or folders, JSONL, CSV, Parquet (.gz too)")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="output file (.jsonl, .csv, .parquet); a folder for spark")],
     model: Annotated[str | None, typer.Option(help="model folder or MLflow URI; default the champion")] = None,
     fmt: Annotated[str | None, typer.Option("--format", help="jsonl | csv | parquet (default: by --out)")] = None,
     errors: Annotated[Path | None, typer.Option(help="where bad documents are reported")] = None,
     batch_size: Annotated[int, typer.Option(min=1)] = 32,
+    text_col: Annotated[str, typer.Option(help="column (JSONL field) holding the article text")] = "text",
+    id_col: Annotated[str | None, typer.Option(help="column holding the id [default: id, else file:row]")] = None,
+    date_col: Annotated[str, typer.Option(help="optional column passed through to rows as 'date'")] = "date",
+    max_chars: Annotated[int, typer.Option(min=0, help="longer documents are skipped (0: no limit)")] = 1_000_000,
+    resume: Annotated[bool, typer.Option("--resume", help="finish a killed run, keep its committed batches")] = False,
+    engine: Annotated[str, typer.Option(help="local | spark")] = "local",
+    master: Annotated[str, typer.Option(help="Spark master URL (--engine spark)")] = "local[*]",
 ) -> None:
     """Score articles: one row per sentence with speaker, stance and sentiment."""
+    from stance.readers import Columns
     from stance.score import output_format, score_inputs
 
     with user_errors():
-        output_format(out, fmt)
-        from stance.tracking import resolve_pipeline
-
-        pipeline = resolve_pipeline(model)
+        columns = Columns(text_col, id_col or "id", date_col, id_required=id_col is not None)
         label = model or "models:/stance@champion"
-        summary = score_inputs(pipeline, [str(p) for p in inputs], out, fmt, errors, batch_size, label)
-        if summary.documents == 0 and summary.bad:
-            for bad in summary.bad[:5]:
+        if engine == "spark":
+            from stance.spark_engine import score_spark
+
+            summary = score_spark([str(p) for p in inputs], out, label, fmt, errors, columns, max_chars, master)
+        elif engine == "local":
+            output_format(out, fmt)
+            from stance.tracking import resolve_pipeline
+
+            summary = score_inputs(resolve_pipeline(model), [str(p) for p in inputs], out, fmt, errors, batch_size,
+                                   label, columns=columns, max_chars=max_chars, resume=resume)
+        else:
+            raise StanceError(f"Unknown --engine {engine!r}; expected 'local' or 'spark'.")
+        if summary.documents == 0 and summary.n_bad:
+            for bad in summary.examples:
                 typer.echo(f"error: {bad.reason}", err=True)
-            raise StanceError(Errors.E017.format(n_bad=len(summary.bad), errors=summary.errors_file))
-        typer.echo(f"scored {summary.documents} documents, {summary.sentences} sentences -> {summary.out}", err=True)
-        if summary.bad:
-            typer.echo(f"skipped {len(summary.bad)} bad documents, reasons in {summary.errors_file}", err=True)
+            raise StanceError(Errors.E017.format(n_bad=summary.n_bad, errors=summary.errors_file))
+        typer.echo(summary.describe(), err=True)
+        if summary.n_bad:
             raise typer.Exit(2)
 
 

@@ -31,3 +31,13 @@ class Errors:
     E016 = "Model {uri!r} was trained with labels {seen}; expected {expected}. Retrain it with this version of stance."
     E017 = "No usable documents in the input: {n_bad} bad (see {errors}). Nothing to score."
     E018 = "Cannot write {path}: {detail}. Choose a writable --out path."
+    # Batch scoring at scale (E030-E039): readers, resume, report, Spark engine.
+    E030 = "Document {doc_id!r} ({where}) has {n} characters, more than --max-chars {max_chars}. Split it, or raise --max-chars (0: no limit)."
+    E031 = "Cannot read {where}: {detail}. Expected a readable (optionally gzip-compressed) file; re-export or remove it."
+    E032 = "{path} has no {role} column {col!r}; its columns are {columns}. Pass {option} with one of them."
+    E033 = "Cannot resume {out}: the checkpoint in {checkpoint} belongs to another job ({detail}). Rerun without --resume to start over."
+    E034 = "Scores file {path}: {detail}. Expected the rows `stance score` writes (.jsonl, .csv or .parquet)."
+    E035 = "Dates file {path}: {detail}. Expected JSON {{\"doc_id\": \"2025-05-16\", ...}} or a CSV with doc_id,date columns."
+    E036 = "The Spark engine needs pyspark: {detail}. Install it with `pip install -e '.[spark]'`."
+    E037 = "Model {uri!r} cannot run on Spark: {detail}. Retrain it with this version of stance (`stance train`), or use the local engine."
+    E038 = "Spark input {path}: {detail}. Expected a Parquet or JSONL file or folder of them, with {text_col!r} and {id_col!r} columns."

@@ -1,109 +1,71 @@
-"""Batch scoring: read inputs, isolate bad documents, score in batches, write rows.
+"""Batch scoring: stream inputs, isolate bad documents, score in batches, commit each batch, write rows.
 
-Inputs are any mix of ``.txt`` files (one article each), folders of them, and JSONL files with
-``{"id": ..., "text": ...}`` per line. A bad document (empty, undecodable, a broken JSONL line)
-is reported in the errors file with its reason and skipped; the others are scored.
+Inputs are read by :mod:`stance.readers` (``.txt`` files and folders, JSONL, CSV, Parquet, gzip
+variants). Each scored batch is committed atomically as a numbered part file in a checkpoint folder
+beside the output (``.<out>.parts/``): rows plus a header saying how many input items the job has
+consumed so far, which bad documents it met and why. When the input is exhausted the parts are
+assembled, streaming, into the output (JSONL, CSV or Parquet) and the errors file, both written to a
+temporary file and moved into place; then the checkpoint folder is removed. After a crash or
+``kill -9``, ``resume=True`` keeps the committed parts, skips the input items they cover and goes on,
+so no row is lost or written twice.
 """
 
 from __future__ import annotations
 
-import csv
+import hashlib
+import itertools
 import json
 import os
+import shutil
 import sys
+import time
+from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
 from stance.errors import Errors, StanceError
-from stance.types import Document
+from stance.readers import DEFAULT_MAX_CHARS, BadDocument, Columns, InputDocument, input_files, read_inputs
+
+__all__ = ["FORMATS", "BadDocument", "ScoreSummary", "output_format", "read_inputs", "score_inputs"]
 
 FORMATS = ("jsonl", "csv", "parquet")
-
-
-@dataclass(frozen=True)
-class BadDocument:
-    """A document that could not be scored, and why."""
-
-    where: str
-    doc_id: str | None
-    reason: str
+SCORE_COLUMNS = ("stance_scores", "sentiment_scores")
+MAX_BAD_PER_PART = 1000
+PARQUET_ROW_GROUP = 20_000
 
 
 @dataclass
 class ScoreSummary:
-    """What a scoring run did."""
+    """What a scoring run did: counts of scored documents and of skipped ones by kind of problem."""
 
     documents: int = 0
     sentences: int = 0
-    bad: list[BadDocument] = field(default_factory=list)
+    skipped: Counter[str] = field(default_factory=Counter)
+    examples: list[BadDocument] = field(default_factory=list)
     out: str = ""
     errors_file: str | None = None
+    resumed_documents: int = 0
 
+    @property
+    def n_bad(self) -> int:
+        """How many documents were skipped."""
+        return sum(self.skipped.values())
 
-def _read_text_file(path: Path) -> Document | BadDocument:
-    data = path.read_bytes()
-    where = str(path)
-    if b"\x00" in data[:8192]:
-        return BadDocument(where, path.stem, "binary file (NUL bytes): expected UTF-8 text. Convert it to text first.")
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        return BadDocument(where, path.stem, Errors.E003.format(where=where, pos=exc.start))
-    if not text.strip():
-        return BadDocument(where, path.stem, Errors.E002.format(doc_id=path.stem, where=where))
-    return Document(path.stem, text)
+    def add_bad(self, bad: BadDocument) -> None:
+        self.skipped[bad.kind] += 1
+        if len(self.examples) < 5:
+            self.examples.append(bad)
 
-
-def _read_jsonl(path: Path) -> Iterator[Document | BadDocument]:
-    with open(path, "rb") as fh:
-        for lineno, raw in enumerate(fh, 1):
-            where = f"{path}:{lineno}"
-            if not raw.strip():
-                continue
-            try:
-                line = raw.decode("utf-8")
-            except UnicodeDecodeError as exc:
-                yield BadDocument(where, None, Errors.E003.format(where=where, pos=exc.start))
-                continue
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError as exc:
-                yield BadDocument(where, None, Errors.E005.format(where=where, detail=exc.msg))
-                continue
-            if not isinstance(record, dict) or "text" not in record:
-                keys = sorted(record) if isinstance(record, dict) else type(record).__name__
-                yield BadDocument(where, None, Errors.E004.format(where=where, field="text", keys=keys))
-                continue
-            doc_id = str(record.get("id", f"{path.stem}:{lineno}"))
-            text = record["text"]
-            if not isinstance(text, str):
-                yield BadDocument(where, doc_id, Errors.E012.format(where=where, doc_id=doc_id, field="text",
-                                                                     type=type(text).__name__))
-            elif not text.strip():
-                yield BadDocument(where, doc_id, Errors.E002.format(doc_id=doc_id, where=where))
-            else:
-                yield Document(doc_id, text)
-
-
-def read_inputs(paths: Sequence[str | Path]) -> Iterator[Document | BadDocument]:
-    """Yield documents (or the reason one is bad) from files, folders and JSONL files, in order."""
-    for raw in paths:
-        path = Path(raw)
-        if not path.exists():
-            raise StanceError(Errors.E001.format(path=path))
-        if path.is_dir():
-            files = sorted(p for p in path.iterdir() if p.suffix in {".txt", ".jsonl"} and p.is_file())
-            if not files:
-                raise StanceError(Errors.E001.format(path=f"{path} (a folder with no .txt or .jsonl files)"))
-        else:
-            files = [path]
-        for file in files:
-            if file.suffix == ".jsonl":
-                yield from _read_jsonl(file)
-            elif file.suffix == ".txt" or path.is_file():
-                yield _read_text_file(file)
+    def describe(self) -> str:
+        """The closing summary the CLI prints."""
+        resumed = f" ({self.resumed_documents} from the resumed checkpoint)" if self.resumed_documents else ""
+        text = f"scored {self.documents} documents{resumed}, {self.sentences} sentences -> {self.out}"
+        if self.n_bad:
+            kinds = ", ".join(f"{n} {kind.replace('_', ' ')}" for kind, n in sorted(self.skipped.items()))
+            text += f"\nskipped {self.n_bad} bad documents ({kinds}), reasons in {self.errors_file}"
+        return text
 
 
 def output_format(out: Path, fmt: str | None) -> str:
@@ -114,21 +76,115 @@ def output_format(out: Path, fmt: str | None) -> str:
     return chosen
 
 
-class RowWriter:
-    """Writes contract rows to a temporary file, moved into place when the run succeeds."""
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
-    def __init__(self, out: Path, fmt: str) -> None:
-        self.out, self.fmt = out, fmt
+
+def _write_atomically(path: Path, lines: Iterable[str]) -> None:
+    """Write ``lines`` to ``path`` so that a crash leaves either the whole file or none of it."""
+    tmp = path.with_name(path.name + ".tmp")
+    with open(tmp, "w", encoding="utf-8") as fh:
+        fh.writelines(lines)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+    _fsync_dir(path.parent)
+
+
+class Checkpoint:
+    """Committed batches of one job: ``part-000000.jsonl``... (a header line, then rows) and ``job.json``."""
+
+    def __init__(self, out: Path, job: dict[str, Any]) -> None:
+        self.dir = out.with_name(f".{out.name}.parts")
+        self.out, self.job = out, job
+
+    def start(self, resume: bool) -> list[dict[str, Any]]:
+        """Keep the committed parts of the same job when resuming, else start empty; return their headers."""
+        job_file = self.dir / "job.json"
+        if resume and job_file.is_file():
+            saved = json.loads(job_file.read_text(encoding="utf-8"))
+            if saved != self.job:
+                diff = sorted(k for k in set(saved) | set(self.job) if saved.get(k) != self.job.get(k))
+                raise StanceError(Errors.E033.format(out=self.out, checkpoint=self.dir,
+                                                     detail=f"different {', '.join(diff)}"))
+            return [self._header(p) for p in self._parts()]
+        shutil.rmtree(self.dir, ignore_errors=True)
+        try:
+            self.dir.mkdir(parents=True)
+        except OSError as exc:
+            raise StanceError(Errors.E018.format(path=self.out, detail=exc.strerror or str(exc))) from None
+        _write_atomically(job_file, [json.dumps(self.job, indent=1)])
+        return []
+
+    def _parts(self) -> list[Path]:
+        return sorted(self.dir.glob("part-*.jsonl"))
+
+    @staticmethod
+    def _header(path: Path) -> dict[str, Any]:
+        with open(path, encoding="utf-8") as fh:
+            header: dict[str, Any] = json.loads(fh.readline())
+        return header
+
+    def commit(self, index: int, header: dict[str, Any], rows: Sequence[dict[str, Any]]) -> None:
+        """Write one part atomically: after this returns, the batch survives a ``kill -9``."""
+        lines = itertools.chain([json.dumps(header, ensure_ascii=False) + "\n"],
+                                (json.dumps(row, ensure_ascii=False) + "\n" for row in rows))
+        _write_atomically(self.dir / f"part-{index:06d}.jsonl", lines)
+
+    def parts(self) -> Iterator[tuple[dict[str, Any], Iterator[dict[str, Any]]]]:
+        """Each committed part's header and its rows, read lazily, in order."""
+        for path in self._parts():
+            with open(path, encoding="utf-8") as fh:
+                header = json.loads(fh.readline())
+                yield header, (json.loads(line) for line in fh)
+
+    def remove(self) -> None:
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def _job(inputs: Sequence[str | Path], model_label: str, columns: Columns, max_chars: int | None,
+         batch_size: int) -> dict[str, Any]:
+    """What identifies a job, so a checkpoint is resumed only by the same job over unchanged inputs."""
+    digest = hashlib.sha256()
+    for file in input_files(inputs):
+        stat = file.stat()
+        digest.update(f"{file.resolve()}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
+    return {"inputs": digest.hexdigest(), "model": model_label, "columns": asdict(columns),
+            "max_chars": max_chars, "batch_size": batch_size}
+
+
+def _type_name(value: Any) -> str:
+    return {bool: "bool", int: "int", float: "float"}.get(type(value), "string")
+
+
+class RowWriter:
+    """Streams rows into a temporary file in one format, moved into place by :meth:`close`."""
+
+    def __init__(self, out: Path, fmt: str, columns: dict[str, str]) -> None:
+        self.out, self.fmt, self.columns = out, fmt, columns
         self.tmp = out.with_name(f".{out.name}.partial")
+        self.buffer: list[dict[str, Any]] = []
+        self.fh: TextIO | None = None
+        self.parquet: Any = None
         try:
             out.parent.mkdir(parents=True, exist_ok=True)
-            self.fh: TextIO | None = (
-                None if fmt == "parquet" else open(self.tmp, "w", encoding="utf-8", newline="")  # noqa: SIM115
-            )
+            if fmt != "parquet":
+                self.fh = open(self.tmp, "w", encoding="utf-8", newline="")  # noqa: SIM115
         except OSError as exc:
             raise StanceError(Errors.E018.format(path=out, detail=exc.strerror or str(exc))) from None
-        self.rows: list[dict[str, Any]] = []
-        self.csv: Any = None
+        if fmt == "csv" and columns:
+            import csv
+
+            self.csv = csv.DictWriter(self.fh, fieldnames=list(columns), restval="")  # type: ignore[arg-type]
+            self.csv.writeheader()
+
+    @staticmethod
+    def _flat(row: dict[str, Any]) -> dict[str, Any]:
+        return {k: json.dumps(v, ensure_ascii=False) if isinstance(v, dict | list) else v for k, v in row.items()}
 
     def write(self, rows: Iterable[dict[str, Any]]) -> None:
         for row in rows:
@@ -136,67 +192,165 @@ class RowWriter:
                 assert self.fh is not None
                 self.fh.write(json.dumps(row, ensure_ascii=False) + "\n")
             elif self.fmt == "csv":
-                flat = {k: json.dumps(v) if isinstance(v, dict) else v for k, v in row.items()}
-                if self.csv is None:
-                    self.csv = csv.DictWriter(self.fh, fieldnames=list(flat))  # type: ignore[arg-type]
-                    self.csv.writeheader()
-                self.csv.writerow(flat)
+                self.csv.writerow(self._flat(row))
             else:
-                self.rows.append(row)
+                self.buffer.append(self._flat(row))
+                if len(self.buffer) >= PARQUET_ROW_GROUP:
+                    self._row_group()
+
+    def _schema(self) -> Any:
+        import pyarrow as pa
+
+        types = {"bool": pa.bool_(), "int": pa.int64(), "float": pa.float64()}
+        return pa.schema([(name, types.get(kind, pa.string())) for name, kind in self.columns.items()])
+
+    def _row_group(self) -> None:
+        """Write the buffered rows as one Parquet row group (memory stays bounded by the buffer)."""
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        schema = self._schema()
+        if self.parquet is None:
+            self.parquet = pq.ParquetWriter(self.tmp, schema)
+        table = pa.Table.from_pylist(self.buffer, schema=schema)
+        self.parquet.write_table(table)
+        self.buffer.clear()
 
     def close(self) -> None:
         if self.fmt == "parquet":
-            import pandas as pd
-
-            df = pd.DataFrame(self.rows)
-            for col in ("stance_scores", "sentiment_scores"):
-                if col in df:
-                    df[col] = df[col].map(json.dumps)
-            df.to_parquet(self.tmp, index=False)
+            if self.buffer or self.parquet is None:
+                self._row_group()
+            self.parquet.close()
         elif self.fh is not None:
             self.fh.close()
         os.replace(self.tmp, self.out)
 
 
+def _assemble(checkpoint: Checkpoint, out: Path, fmt: str, err_path: Path) -> bool:
+    """Stream the committed parts into the output and the errors file; return whether any was bad."""
+    columns: dict[str, str] = {}
+    for header, _ in checkpoint.parts():
+        for name, kind in header["columns"].items():
+            if columns.get(name, "null") == "null":
+                columns[name] = kind
+    writer = RowWriter(out, fmt, columns)
+    any_bad = False
+    tmp_err = err_path.with_name(f".{err_path.name}.partial")
+    with open(tmp_err, "w", encoding="utf-8") as errors:
+        for header, rows in checkpoint.parts():
+            writer.write(rows)
+            for bad in header["bad"]:
+                errors.write(json.dumps(bad, ensure_ascii=False) + "\n")
+                any_bad = True
+    writer.close()
+    if any_bad:
+        os.replace(tmp_err, err_path)
+    else:
+        tmp_err.unlink()
+    return any_bad
+
+
+class _Progress:
+    """A rich progress line with documents/s and sentences/s, silent when stderr is not a terminal."""
+
+    def __init__(self, show: bool, stderr: TextIO) -> None:
+        from rich.console import Console
+        from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+        self.started = time.monotonic()
+        self.bar = Progress(SpinnerColumn(), TextColumn("scoring {task.completed} docs, {task.fields[sentences]} "
+                                                        "sentences  {task.fields[rates]}"),
+                            TimeElapsedColumn(), console=Console(file=stderr), disable=not show, transient=True)
+        self.task = self.bar.add_task("score", total=None, sentences=0, rates="")
+
+    def update(self, documents: int, sentences: int, new_documents: int, new_sentences: int) -> None:
+        elapsed = max(time.monotonic() - self.started, 1e-9)
+        rates = f"{new_documents / elapsed:.1f} docs/s, {new_sentences / elapsed:.1f} sentences/s"
+        self.bar.update(self.task, completed=documents, sentences=sentences, rates=rates)
+
+
+def _row(pred: Any, doc: InputDocument, model_label: str) -> dict[str, Any]:
+    row: dict[str, Any] = pred.to_row(model_label)
+    if doc.date is not None:
+        row["date"] = doc.date
+    return row
+
+
 def score_inputs(pipeline: Any, inputs: Sequence[str | Path], out: str | Path, fmt: str | None = None,
                  errors: str | Path | None = None, batch_size: int = 32, model_label: str = "local",
-                 progress: bool | None = None, stderr: TextIO = sys.stderr) -> ScoreSummary:
-    """Score every document of ``inputs`` into ``out``; bad documents go to the errors file."""
+                 progress: bool | None = None, stderr: TextIO | None = None, *, columns: Columns | None = None,
+                 max_chars: int | None = DEFAULT_MAX_CHARS, resume: bool = False) -> ScoreSummary:
+    """Score every document of ``inputs`` into ``out``; bad documents go to the errors file.
+
+    Args:
+        pipeline: A :class:`stance.pipeline.Pipeline` (anything with ``score_documents``).
+        inputs: Files and folders (see :func:`stance.readers.read_inputs`).
+        out: The output file; its format is ``fmt`` or its extension.
+        errors: Where bad documents are reported (default ``<out>.errors.jsonl``).
+        batch_size: Documents scored, and committed, together.
+        model_label: The ``model`` field of every row.
+        progress: Show the progress line (default: when stderr is a terminal).
+        stderr: Where the progress line goes (default: ``sys.stderr``).
+        columns: Text, id and date columns of CSV/Parquet inputs (fields of JSONL ones).
+        max_chars: Longer documents are skipped as ``too_long``; None or 0 for no limit.
+        resume: Keep the batches a killed run of the same job committed, and score only the rest.
+    """
     out = Path(out)
     chosen = output_format(out, fmt)
+    cols = columns or Columns()
+    err_path = Path(errors) if errors else out.with_name(out.name + ".errors.jsonl")
+    checkpoint = Checkpoint(out, _job(inputs, model_label, cols, max_chars or None, batch_size))
+    committed = checkpoint.start(resume)
     summary = ScoreSummary(out=str(out))
-    writer = RowWriter(out, chosen)
-    batch: list[Document] = []
+    for header in committed:
+        summary.documents += header["documents"]
+        summary.sentences += header["sentences"]
+        for bad in header["bad"]:
+            summary.add_bad(BadDocument(**bad))
+    summary.resumed_documents = summary.documents
+    resumed_sentences = summary.sentences
+    consumed = committed[-1]["consumed"] if committed else 0
+    part = len(committed)
+    batch: list[InputDocument] = []
+    bad_batch: list[BadDocument] = []
+    stream = stderr or sys.stderr  # looked up per call: a test runner swaps sys.stderr
+    show = stream.isatty() if progress is None else progress
+    bar = _Progress(show, stream)
 
-    def flush() -> None:
-        if not batch:
-            return
-        for preds in pipeline.score_documents(batch):
-            writer.write(p.to_row(model_label) for p in preds)
-            summary.sentences += len(preds)
+    def commit() -> None:
+        nonlocal part
+        rows = [_row(p, doc, model_label) for doc, preds in zip(batch, pipeline.score_documents(batch), strict=True)
+                for p in preds] if batch else []
+        kinds: dict[str, str] = {}
+        for row in rows:
+            for name, value in row.items():
+                if kinds.get(name, "null") == "null":
+                    kinds[name] = "null" if value is None else _type_name(value)
+        header = {"part": part, "consumed": consumed, "documents": len(batch), "sentences": len(rows),
+                  "columns": kinds, "bad": [asdict(b) for b in bad_batch]}
+        checkpoint.commit(part, header, rows)
+        part += 1
         summary.documents += len(batch)
+        summary.sentences += len(rows)
+        for bad in bad_batch:
+            summary.add_bad(bad)
         batch.clear()
+        bad_batch.clear()
+        bar.update(summary.documents, summary.sentences, summary.documents - summary.resumed_documents,
+                   summary.sentences - resumed_sentences)
 
-    show = sys.stderr.isatty() if progress is None else progress
-    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-
-    with Progress(TextColumn("scoring"), BarColumn(), TextColumn("{task.completed} docs"), TimeElapsedColumn(),
-                  disable=not show, transient=True) as bar:
-        task = bar.add_task("score", total=None)
-        for item in read_inputs(inputs):
+    with bar.bar:
+        for item in itertools.islice(read_inputs(inputs, cols, max_chars or None), consumed, None):
+            consumed += 1
             if isinstance(item, BadDocument):
-                summary.bad.append(item)
-                continue
-            batch.append(item)
-            if len(batch) >= batch_size:
-                flush()
-                bar.update(task, completed=summary.documents)
-        flush()
-    writer.close()
-    if summary.bad:
-        err_path = Path(errors) if errors else out.with_name(out.name + ".errors.jsonl")
-        with open(err_path, "w", encoding="utf-8") as fh:
-            for bad in summary.bad:
-                fh.write(json.dumps({"where": bad.where, "doc_id": bad.doc_id, "reason": bad.reason}) + "\n")
+                bad_batch.append(item)
+            else:
+                batch.append(item)
+            if len(batch) >= batch_size or len(bad_batch) >= MAX_BAD_PER_PART:
+                commit()
+        if batch or bad_batch or part == 0:
+            commit()
+    if _assemble(checkpoint, out, chosen, err_path):
         summary.errors_file = str(err_path)
+    checkpoint.remove()
     return summary

@@ -243,7 +243,7 @@ def model_signature() -> tuple[Any, pd.DataFrame]:
                      ColSpec("long", "sent_idx", required=False), ColSpec("string", "speaker", required=False)])
     types = {"sent_idx": "long", "start": "long", "end": "long"}
     outputs = Schema([ColSpec(types.get(c, "string"), c) for c in OUTPUT_COLUMNS])
-    params = ParamSchema([ParamSpec("model", "string", "pyfunc")])
+    params = ParamSchema([ParamSpec("model", "string", "pyfunc"), ParamSpec("output", "string", "sentences")])
     example = pd.DataFrame({"doc_id": ["example"],
                             "text": ['Talks resumed on Monday. "We are ready," the minister said.']})
     return ModelSignature(inputs=inputs, outputs=outputs, params=params), example
@@ -291,6 +291,8 @@ class StancePyfunc(_pyfunc_base()):  # type: ignore[misc]
 
         label = (params or {}).get("model", "pyfunc")
         df = model_input if isinstance(model_input, pd.DataFrame) else pd.DataFrame(model_input)
+        if (params or {}).get("output") == "documents":
+            return self._per_document(df, label)
         if "sent_idx" in df.columns:
             preds = self.pipeline.score_sentences(df.to_dict("records"))
         else:
@@ -301,6 +303,15 @@ class StancePyfunc(_pyfunc_base()):  # type: ignore[misc]
         for col in ("stance_scores", "sentiment_scores"):
             out[col] = out[col].map(json.dumps)
         return out
+
+    def _per_document(self, df: pd.DataFrame, label: str) -> pd.DataFrame:
+        """One row per article: its contract rows as a JSON list (``rows``). ``spark_udf`` needs as
+        many outputs as inputs, so the Spark engine asks for this (``params={"output": "documents"}``)."""
+        from stance.types import Document
+
+        docs = [Document(str(r["doc_id"]), str(r["text"])) for r in df.to_dict("records")]
+        preds = self.pipeline.score_documents(docs)
+        return pd.DataFrame({"rows": [json.dumps([p.to_row(label) for p in doc_preds]) for doc_preds in preds]})
 
 
 def resolve_pipeline(uri: str | None, tracking: str | None = None) -> Any:

@@ -1,0 +1,216 @@
+"""The Spark engine of ``stance score``: the MLflow pyfunc model through ``mlflow.pyfunc.spark_udf``.
+
+The same logged model the local engine loads runs on every executor. ``spark_udf`` needs one output
+per input row, so the UDF asks the model for one row per article (``params={"output": "documents"}``:
+the article's contract rows as a JSON list); the driver then explodes them into one row per sentence,
+in input order, and writes a Parquet or JSONL folder. Bad articles (no text, longer than
+``max_chars``) are reported in the errors file, like the local engine does.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from stance.errors import Errors, StanceError
+from stance.readers import DEFAULT_MAX_CHARS, Columns
+from stance.score import ScoreSummary
+from stance.types import LABELS, Prediction, Sentence
+
+SPARK_FORMATS = ("parquet", "jsonl")
+
+
+def _spark_format(out: Path, fmt: str | None) -> str:
+    chosen = fmt or {".jsonl": "jsonl", ".json": "jsonl"}.get(out.suffix.lower(), "parquet")
+    if chosen not in SPARK_FORMATS:
+        raise StanceError(Errors.E013.format(fmt=chosen, available=SPARK_FORMATS))
+    return chosen
+
+
+def pyfunc_uri(model: str, workdir: Path) -> str:
+    """An MLflow pyfunc URI for ``model``: a URI or logged-model folder as is; a stance model folder
+    (``stance train --output``) is wrapped into a pyfunc model under ``workdir`` first."""
+    import mlflow
+
+    from stance.tracking import CHAMPION, StancePyfunc, has_champion, model_signature, tracking_uri
+
+    path = Path(model)
+    if path.is_dir() and not (path / "MLmodel").is_file():
+        from stance.pipeline import Pipeline
+
+        Pipeline.load(path)  # fails clearly (E011) when the folder is not a model
+        target = workdir / "pyfunc"
+        signature, example = model_signature()
+        mlflow.pyfunc.save_model(target, python_model=StancePyfunc(), artifacts={"model_dir": str(path.resolve())},
+                                 signature=signature, input_example=example)
+        return str(target)
+    if path.is_dir():
+        return str(path)
+    mlflow.set_tracking_uri(tracking_uri())
+    if not model.startswith(("models:/", "runs:/", "file:", "mlflow-artifacts:")):
+        raise StanceError(Errors.E007.format(uri=model, detail="not a folder and not a URI"))
+    if model == f"models:/stance@{CHAMPION}" and not has_champion():
+        raise StanceError(Errors.E008.format(tracking_uri=tracking_uri()))
+    return model
+
+
+def _check_model(uri: str) -> None:
+    """The model must take the ``output`` param (logged by this version of stance)."""
+    from mlflow.models import get_model_info
+
+    try:
+        signature = get_model_info(uri).signature
+    except Exception as exc:
+        raise StanceError(Errors.E007.format(uri=uri, detail=f"{type(exc).__name__}: {str(exc)[:200]}")) from None
+    params = {p.name for p in signature.params} if signature is not None and signature.params else set()
+    if "output" not in params:
+        raise StanceError(Errors.E037.format(uri=uri, detail="it was logged without the 'output' parameter"))
+
+
+def row_schema() -> Any:
+    """The Spark schema of a contract row, derived from :meth:`Prediction.to_row` itself."""
+    from pyspark.sql import types as T
+
+    sentence = Sentence("d", 0, 0, 1, "x", "x")
+    row = Prediction(sentence, "neutral", dict.fromkeys(LABELS.stance, 0.0), "neutral",
+                     dict.fromkeys(LABELS.sentiment, 0.0)).to_row("m")
+
+    def spark_type(name: str, value: Any) -> Any:
+        if isinstance(value, dict):
+            return T.StructType([T.StructField(k, T.DoubleType()) for k in value])
+        return {bool: T.BooleanType(), int: T.LongType(), float: T.DoubleType()}.get(type(value), T.StringType())
+
+    return T.StructType([T.StructField(k, spark_type(k, v)) for k, v in row.items()])
+
+
+def spark_session(master: str) -> Any:
+    """A SparkSession on ``master``; for a local master the workers run this very Python."""
+    try:
+        from pyspark.sql import SparkSession
+    except ImportError as exc:
+        raise StanceError(Errors.E036.format(detail=str(exc))) from None
+    builder = (SparkSession.builder.master(master).appName("stance-score")
+               .config("spark.sql.execution.arrow.pyspark.enabled", "true")
+               .config("spark.sql.execution.arrow.maxRecordsPerBatch", "256")
+               .config("spark.ui.enabled", "false"))
+    if master.startswith("local"):  # the workers are this machine's: run them on this very interpreter
+        os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+        builder = builder.config("spark.driver.memory", "1g")
+    return builder.getOrCreate()
+
+
+def _read(spark: Any, inputs: Sequence[str], cols: Columns) -> tuple[Any, bool]:
+    """Parquet and JSONL files or folders as one DataFrame, each row with its input file and position;
+    and whether any input has a date column."""
+    from functools import reduce
+
+    from pyspark.sql import functions as F
+
+    frames: list[Any] = []
+    has_date = False
+    for raw in inputs:
+        path = Path(raw)
+        if not path.exists():
+            raise StanceError(Errors.E001.format(path=path))
+        names = [p.name for p in path.iterdir()] if path.is_dir() else [path.name]
+        parquet = any(n.endswith(".parquet") for n in names)
+        reader = spark.read.parquet if parquet else spark.read.json
+        try:
+            df = reader(str(path))
+        except Exception as exc:
+            raise StanceError(Errors.E038.format(path=path, detail=f"{type(exc).__name__}: {str(exc)[:200]}",
+                                                 text_col=cols.text, id_col=cols.id)) from None
+        for role, name in (("text", cols.text), ("id", cols.id)):
+            if name not in df.columns:
+                raise StanceError(Errors.E032.format(path=path, role=role, col=name, option=f"--{role}-col",
+                                                     columns=df.columns))
+        has_date = has_date or cols.date in df.columns
+        date = F.col(cols.date).cast("string") if cols.date in df.columns else F.lit(None).cast("string")
+        frames.append(df.select(F.col(cols.id).cast("string").alias("doc_id"), F.col(cols.text).alias("text"),
+                                date.alias("date"), F.lit(len(frames)).alias("_input"),
+                                F.input_file_name().alias("_file"), F.monotonically_increasing_id().alias("_pos")))
+    return reduce(lambda a, b: a.unionByName(b), frames), has_date
+
+
+def _report_bad(df: Any, max_chars: int | None, err_path: Path, summary: ScoreSummary) -> Any:
+    """Write the articles that cannot be scored to the errors file; return the others."""
+    from pyspark.sql import functions as F
+
+    from stance.readers import BadDocument
+
+    blank = F.col("text").isNull() | (F.length(F.regexp_replace("text", r"\s", "")) == 0)
+    too_long = F.length("text") > max_chars if max_chars else F.lit(False)
+    kind = F.when(blank, "empty").when(too_long, "too_long")
+    flagged = df.withColumn("_bad", kind)
+    bad_rows = flagged.where(F.col("_bad").isNotNull()).select("doc_id", "_file", "_bad", F.length("text").alias("n"))
+    bad = bad_rows.toLocalIterator()
+    with open(err_path, "w", encoding="utf-8") as fh:
+        for row in bad:
+            where = row["_file"]
+            reason = (Errors.E002.format(doc_id=row["doc_id"], where=where) if row["_bad"] == "empty" else
+                      Errors.E030.format(doc_id=row["doc_id"], where=where, n=row["n"], max_chars=max_chars))
+            item = BadDocument(where, row["doc_id"], reason, row["_bad"])
+            summary.add_bad(item)
+            fh.write(json.dumps({"where": where, "doc_id": item.doc_id, "reason": reason, "kind": item.kind}) + "\n")
+    if summary.n_bad:
+        summary.errors_file = str(err_path)
+    else:
+        err_path.unlink()
+    return flagged.where(F.col("_bad").isNull()).drop("_bad")
+
+
+def score_spark(inputs: Sequence[str], out: str | Path, model: str = "models:/stance@champion",
+                fmt: str | None = None, errors: str | Path | None = None, columns: Columns | None = None,
+                max_chars: int | None = DEFAULT_MAX_CHARS, master: str = "local[*]",
+                spark: Any = None) -> ScoreSummary:
+    """Score Parquet/JSONL inputs on Spark into the folder ``out``; rows equal the local engine's.
+
+    Args:
+        inputs: Parquet or JSONL files, or folders of them (each with an id and a text column).
+        out: The output folder (Spark writes part files); its format is ``fmt``, else by its
+            extension (``.jsonl``), else Parquet.
+        model: An MLflow model URI, a logged model folder or a stance model folder; also the
+            ``model`` field of every row.
+        errors: Where bad documents are reported (default ``<out>.errors.jsonl``).
+        columns: The text, id and date columns.
+        max_chars: Longer articles are skipped as ``too_long``; None or 0 for no limit.
+        master: The Spark master (``local[*]``, ``spark://host:7077``, ``yarn``...), when no
+            ``spark`` session is given.
+        spark: An existing SparkSession to use instead of starting one.
+    """
+    out = Path(out)
+    chosen = _spark_format(out, fmt)
+    cols = columns or Columns()
+    err_path = Path(errors) if errors else out.with_name(out.name + ".errors.jsonl")
+    summary = ScoreSummary(out=str(out))
+    with tempfile.TemporaryDirectory(prefix="stance-spark-") as tmp:
+        uri = pyfunc_uri(model, Path(tmp))
+        _check_model(uri)
+        session = spark or spark_session(master)
+        import mlflow.pyfunc
+        from pyspark.sql import functions as F
+        from pyspark.sql import types as T
+
+        frame, has_date = _read(session, inputs, cols)
+        docs = _report_bad(frame, max_chars, err_path, summary)
+        udf = mlflow.pyfunc.spark_udf(session, uri, result_type="string", env_manager="local",
+                                      params={"output": "documents", "model": model})
+        scored = docs.withColumn("_rows", F.from_json(udf(F.struct("doc_id", "text")), T.ArrayType(row_schema())))
+        rows = scored.select("_input", "_file", "_pos", "date", F.explode("_rows").alias("r"))
+        ordered = rows.orderBy("_input", "_file", "_pos", "r.sent_idx").select("r.*", *(["date"] if has_date else []))
+        if chosen == "parquet":
+            ordered = ordered.withColumns({c: F.to_json(c) for c in ("stance_scores", "sentiment_scores")})
+            ordered.write.mode("overwrite").parquet(str(out))
+            summary.sentences = session.read.parquet(str(out)).count()
+        else:
+            ordered.write.mode("overwrite").json(str(out))
+            summary.sentences = session.read.json(str(out)).count()
+        summary.documents = docs.count()
+        if spark is None:
+            session.stop()
+    return summary
