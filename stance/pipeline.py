@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from stance.errors import Errors, StanceError
 from stance.models.base import StanceClassifier, load_classifier, model_input
 from stance.text.segment import clean_text, segment
 from stance.types import AUTHOR, LABELS, TASKS, Document, Prediction, Sentence
@@ -57,8 +58,11 @@ class Pipeline:
         path = Path(path)
         classifier = load_classifier(path)
         settings_file = path / PIPELINE_FILE
-        settings = json.loads(settings_file.read_text(encoding="utf-8")) if settings_file.is_file() else {}
-        return cls(classifier, **settings)
+        try:
+            settings = json.loads(settings_file.read_text(encoding="utf-8")) if settings_file.is_file() else {}
+            return cls(classifier, **settings)
+        except (ValueError, TypeError) as exc:  # not JSON, not an object, or an unknown setting
+            raise StanceError(Errors.E011.format(path=path, detail=f"{PIPELINE_FILE}: {exc}")) from None
 
     def annotate(self, docs: Sequence[Document]) -> list[list[Sentence]]:
         """Split each document and attribute each sentence's speaker."""
@@ -92,7 +96,8 @@ class Pipeline:
             st, se = scores["stance"][i], scores["sentiment"][i]
             if sent.kind == "meta":
                 st = {lab: float(lab == "neutral") for lab in LABELS.stance}
-            preds.append(Prediction(sent, max(st, key=st.__getitem__), st, max(se, key=se.__getitem__), se))
+            preds.append(Prediction(sent, max(st, key=st.__getitem__), st, max(se, key=se.__getitem__), se,
+                                    truncated=len(sent.clean) > self.max_chars))
         return preds
 
     def score_documents(self, docs: Sequence[Document]) -> list[list[Prediction]]:

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from stance.errors import Errors, StanceError
+from stance.locks import locks_output
 from stance.readers import DEFAULT_MAX_CHARS, BadDocument, Columns, InputDocument, input_files, read_inputs
 
 __all__ = ["FORMATS", "BadDocument", "ScoreSummary", "output_format", "read_inputs", "score_inputs"]
@@ -276,6 +277,7 @@ def _row(pred: Any, doc: InputDocument, model_label: str) -> dict[str, Any]:
     return row
 
 
+@locks_output  # a second run writing the same output refuses (E040) instead of corrupting it
 def score_inputs(pipeline: Any, inputs: Sequence[str | Path], out: str | Path, fmt: str | None = None,
                  errors: str | Path | None = None, batch_size: int = 32, model_label: str = "local",
                  progress: bool | None = None, stderr: TextIO | None = None, *, columns: Columns | None = None,

@@ -326,6 +326,10 @@ def resolve_pipeline(uri: str | None, tracking: str | None = None) -> Any:
     target = uri or f"models:/stance@{CHAMPION}"
     if not target.startswith(("models:/", "runs:/", "file:", "mlflow-artifacts:")):
         raise StanceError(Errors.E007.format(uri=target, detail="not a folder and not a URI"))
+    if target.startswith(("models:/", "runs:/")):
+        from stance.stores import check_store
+
+        check_store(tracking_uri(tracking))  # missing, locked or damaged: say so, not "no model"
     if uri is None and not has_champion():
         raise StanceError(Errors.E008.format(tracking_uri=tracking_uri(tracking)))
     try:

@@ -59,6 +59,7 @@ class Prediction:
     stance_scores: dict[str, float] = field(default_factory=dict)
     sentiment: str = "neutral"
     sentiment_scores: dict[str, float] = field(default_factory=dict)
+    truncated: bool = False  # the model saw only the first ``max_chars`` characters of the sentence
 
     def to_row(self, model: str) -> dict[str, object]:
         """Return the output row of the scoring contract (DESIGN.md)."""
@@ -68,5 +69,5 @@ class Prediction:
             "kind": s.kind, "text": s.text, "speaker": s.speaker,
             "stance": self.stance, "stance_scores": self.stance_scores,
             "sentiment": self.sentiment, "sentiment_scores": self.sentiment_scores,
-            "model": model,
+            "model": model, "truncated": self.truncated,
         }

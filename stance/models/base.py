@@ -124,5 +124,5 @@ def load_classifier(path: str | Path) -> StanceClassifier:
     cls = get_family(manifest.get("family", ""), where=str(path / MANIFEST))
     try:
         return cls.load(path)
-    except (OSError, EOFError, KeyError, ValueError) as exc:
+    except Exception as exc:  # a truncated or foreign payload fails in many ways (EOF, unpickling, key errors)
         raise StanceError(Errors.E011.format(path=path, detail=f"{type(exc).__name__}: {exc}")) from None

@@ -15,8 +15,19 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-_TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9]*(?:\s[^<>]*)?/?>|<!--.*?-->", re.S)
+_TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9]*(?:\s[^<>]*)?/?>")
+# Comments, scripts and styles go whole (code is not article text), up to their closing mark.
+_OPENER = re.compile(r"<!--|<(?:script|style)\b[^<>]*>", re.I)
+_CLOSER = {"<!--": re.compile(r"-->"), "<script": re.compile(r"</script\s*>", re.I),
+           "<style": re.compile(r"</style\s*>", re.I)}
 _ENTITY = re.compile(r"&(?:#\d{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
+# Tags that end a line of text: where the markup has no white space, they become a line break.
+_BLOCK_TAG = re.compile(r"</?(?:p|div|br|li|ul|ol|h[1-6]|tr|td|th|table|blockquote|section|article|header|footer"
+                        r"|hr|pre|figure|figcaption|dd|dt|title)\b", re.I)
+# Invisible format and control characters (zero-width, bidi marks, BOM, soft hyphen, C0 controls
+# but tab and line ends): kept in the offsets, removed from what the splitter and the model see.
+_INVISIBLE = re.compile("[\x00-\x08\x0e-\x1f\x7f\u00ad\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2064"
+                        "\u2066-\u2069\ufeff\ud800-\udfff]")  # and lone surrogates, which spaCy cannot encode
 _TERMINAL = re.compile(r"[.!?…][\"'”’»)\]]*$|[\"”»]$")
 _LABEL = re.compile(
     r"(?:(?P<q>Q)(?:[.:])?\s+(?=\S)"
@@ -46,7 +57,7 @@ _META_LINE = re.compile(
 )
 _MAX_HEADLINE_WORDS = 25
 # A one-word fragment that closes a quotation and goes on to its attribution ("Period," he said).
-_QUOTE_TAIL = re.compile(r"^\S+[,!?.]?[\"”’]\s*,?\s*\S")
+_QUOTE_TAIL = re.compile(r"^(?![\"“‘'«„])\S+[,!?.]?[\"”’]\s*,?\s*\S")
 
 
 @dataclass(frozen=True)
@@ -60,29 +71,59 @@ class Span:
     label: str | None = None
 
 
+_MARKUP = re.compile(f"{_OPENER.pattern}|{_TAG.pattern}|{_ENTITY.pattern}|{_INVISIBLE.pattern}", re.I)
+
+
+def _markup(text: str) -> Iterator[tuple[int, int]]:
+    """Yield (start, end) of each piece of markup, in order, in linear time.
+
+    An opener (``<!--``, ``<script>``) spans to its closer; each closer is searched at most once
+    after a failed search, so a text full of unclosed ``<!--`` stays linear. An unclosed comment
+    is left as text; an unclosed script or style tag goes alone, like any tag.
+    """
+    unclosed: set[str] = set()
+    pos = 0
+    while (match := _MARKUP.search(text, pos)) is not None:
+        start, end = match.span()
+        opener = next((key for key in _CLOSER if match.group(0).lower().startswith(key)), None)
+        if opener is not None:
+            close = None if opener in unclosed else _CLOSER[opener].search(text, end)
+            if close is not None:
+                end = close.end()
+            else:
+                unclosed.add(opener)
+                if opener == "<!--":
+                    pos = start + 1
+                    continue
+        yield start, end
+        pos = end
+
+
 def strip_markup(text: str) -> tuple[str, list[int]]:
-    """Remove HTML tags and decode entities.
+    """Remove HTML tags and invisible characters, decode entities.
 
     Returns:
         The clean text and a map with ``len(clean) + 1`` entries: ``index[i]`` is the offset in
         ``text`` of clean character ``i`` (the last entry is ``len(text)``).
     """
-    if "<" not in text and "&" not in text:
+    if "<" not in text and "&" not in text and not _INVISIBLE.search(text):
         return text, list(range(len(text) + 1))
     clean: list[str] = []
     index: list[int] = []
     pos = 0
-    for match in re.finditer(f"{_TAG.pattern}|{_ENTITY.pattern}", text, re.S):
-        for i in range(pos, match.start()):
+    for start, end in _markup(text):
+        for i in range(pos, start):
             clean.append(text[i])
             index.append(i)
-        token = match.group(0)
+        token = text[start:end]
         if token.startswith("&"):
-            decoded = html.unescape(token)
-            for ch in decoded:
+            for ch in _INVISIBLE.sub("", html.unescape(token)):
                 clean.append(ch)
-                index.append(match.start())
-        pos = match.end()
+                index.append(start)
+        elif _BLOCK_TAG.match(token) and clean and not clean[-1].isspace() and not text[end:end + 1].isspace():
+            clean.append("\n")  # "</p><p>" between two sentences
+            index.append(start)
+        pos = end
     for i in range(pos, len(text)):
         clean.append(text[i])
         index.append(i)
@@ -99,7 +140,7 @@ def _blocks(clean: str) -> Iterator[tuple[int, int]]:
         while i + 1 < len(lines):
             nxt_start, nxt_end = lines[i + 1]
             gap = clean[end:nxt_start]
-            this = clean[start:end].rstrip()
+            this = clean[lines[i][0]:end].rstrip()  # the block's last line: same test, linear time
             following = clean[nxt_start:nxt_end].lstrip()
             soft = gap.count("\n") + gap.count("\r") - gap.count("\r\n") <= 1
             if not (soft and this and following and not _TERMINAL.search(this)
