@@ -103,6 +103,28 @@ def score(
 
 
 @app.command()
+def report(
+    scores: Annotated[Path, typer.Argument(help="rows written by `stance score` (.jsonl, .csv, .parquet)")],
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="report file (default for md: print it)")] = None,
+    fmt: Annotated[str, typer.Option("--format", help="html | md")] = "html",
+    dates: Annotated[Path | None, typer.Option(help="doc_id -> date, as JSON or CSV (doc_id,date)")] = None,
+    top: Annotated[int, typer.Option(min=1, help="strongest sentences shown per stance")] = 5,
+    max_articles: Annotated[int, typer.Option(min=0, help="articles given their own table")] = 200,
+) -> None:
+    """Each speaker's stance distribution, the strongest sentences, and stance over time."""
+    from stance.report import write_report
+
+    with user_errors():
+        if out is None and fmt == "html":
+            raise StanceError("stance report --format html needs --out FILE (or use --format md to print).")
+        text = write_report(scores, out, fmt, dates, top, max_articles)
+        if out is None:
+            typer.echo(text)
+        else:
+            typer.echo(f"wrote {out}", err=True)
+
+
+@app.command()
 def evaluate(
     data: Annotated[Path, typer.Option(help="corpus folder (seeds/corpus) or a <doc>.gold.jsonl beside <doc>.txt")],
     model: Annotated[str | None, typer.Option(help="model folder or MLflow URI; default the champion")] = None,
