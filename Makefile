@@ -1,11 +1,11 @@
-# stance: make demo | make test | make lint | make bench | make ui | make corpus-check
+# stance: make demo | make test | make lint | make bench | make fuzz | make ui | make corpus-check
 SHELL := /bin/bash
 VENV := .venv
 PY := $(VENV)/bin/python
 STANCE := $(VENV)/bin/stance
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install demo test test-fast lint bench ui corpus corpus-check experiments clean
+.PHONY: install demo test test-fast lint bench fuzz ui corpus corpus-check experiments clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -31,6 +31,10 @@ lint: install
 
 bench: install
 	$(PY) experiments/bench.py
+
+FUZZ_MINUTES ?= 10
+fuzz: install  # hypothesis over segment, attribute and score; make fuzz FUZZ_MINUTES=1
+	$(PY) experiments/fuzz.py --minutes $(FUZZ_MINUTES)
 
 ui: install
 	$(VENV)/bin/mlflow ui --backend-store-uri sqlite:///mlflow.db --default-artifact-root ./mlartifacts --host 127.0.0.1 --port 5000
