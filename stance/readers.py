@@ -74,9 +74,9 @@ def _check_length(doc: InputDocument, max_chars: int | None) -> InputDocument | 
         return BadDocument(doc.where, doc.doc_id, Errors.E002.format(doc_id=doc.doc_id, where=doc.where), "empty")
     if (lone := _SURROGATE.search(doc.doc_id + doc.text)) is not None:  # from a JSON "\ud800": no UTF-8 for it
         pos = lone.start() - len(doc.doc_id)
-        where = f"character {pos} of the text" if pos >= 0 else "the id"
-        return BadDocument(doc.where, doc.doc_id, Errors.E045.format(doc_id=doc.doc_id, where=doc.where,
-                                                                     char=ascii(lone.group()), pos=where), "undecodable")
+        place = f"character {pos} of the text" if pos >= 0 else "the id"
+        reason = Errors.E045.format(doc_id=doc.doc_id, where=doc.where, char=ascii(lone.group()), pos=place)
+        return BadDocument(doc.where, doc.doc_id, reason, "undecodable")
     if max_chars and len(doc.text) > max_chars:
         reason = Errors.E030.format(doc_id=doc.doc_id, where=doc.where, n=len(doc.text), max_chars=max_chars)
         return BadDocument(doc.where, doc.doc_id, reason, "too_long")
