@@ -24,11 +24,11 @@ def sqlite_file(uri: str) -> Path | None:
     return Path(name) if name and name != ":memory:" else None
 
 
-def check_store(uri: str, timeout: float = 5.0) -> None:
+def check_store(uri: str, timeout: float = 5.0, missing_ok: bool = False) -> None:
     """Raise a StanceError unless the SQLite store of ``uri`` exists and can be read now.
 
     Other stores (a server, a file store) are left to MLflow. ``timeout`` is how long a store
-    locked by another process is waited for.
+    locked by another process is waited for; ``missing_ok`` lets training create a new store.
 
     Raises:
         StanceError: E042 (no store there), E043 (locked), E044 (not readable as a database).
@@ -38,6 +38,8 @@ def check_store(uri: str, timeout: float = 5.0) -> None:
         return
     shown = path.resolve()
     if not path.exists():
+        if missing_ok:
+            return
         raise StanceError(Errors.E042.format(path=shown, uri=uri))
     if not path.is_file():
         raise StanceError(Errors.E044.format(path=shown, uri=uri, detail="it is not a file"))

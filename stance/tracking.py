@@ -114,6 +114,9 @@ class MlflowTracker:
             self.run_id = active.info.run_id
             yield active
             return
+        from stance.stores import check_store
+
+        check_store(self.uri, missing_ok=True)  # locked or damaged: one line now, not a traceback later
         if mlflow.get_experiment_by_name(experiment) is None:
             location = artifact_root(self.uri)
             mlflow.create_experiment(experiment, artifact_location=location)

@@ -285,3 +285,31 @@ def test_a_run_that_fails_midway_leaves_the_output_and_no_lock(tiny_pipeline, tm
     assert previous_output.read_text(encoding="utf-8") == PREVIOUS
     assert not lock_path(previous_output).exists()
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith("scores")) == ["scores.jsonl"]
+
+
+def test_training_against_a_locked_or_damaged_store(store_env, tmp_path):
+    """Training checks the store before its run starts: one line, nothing trained or written."""
+    from stance.tracking import MlflowTracker
+
+    from .conftest import TINY_CORPUS
+
+    config = tmp_path / "tiny.yaml"
+    config.write_text(f"run_name: tiny\ndata:\n  corpus: {TINY_CORPUS}\nmodel:\n  family: tfidf.v1\n")
+    db = tmp_path / "mlflow.db"
+    holder = sqlite3.connect(db, isolation_level=None)
+    holder.execute("CREATE TABLE registered_models (name TEXT)")
+    holder.execute("BEGIN EXCLUSIVE")
+    try:
+        store_env(db)
+        result = runner.invoke(app, ["train", "--config", str(config), "--output", str(tmp_path / "m")])
+        assert one_error_line(result) == (f"error: MLflow store {db} is locked by another process (database is "
+                                          "locked). Wait for the other run (a training run?) to finish, then retry.")
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert not (tmp_path / "m").exists() and not (tmp_path / "mlartifacts").exists()
+    garbage = tmp_path / "garbage.db"
+    garbage.write_bytes(b"not a database" * 100)
+    with pytest.raises(StanceError, match="file is not a database"), MlflowTracker(f"sqlite:///{garbage}").start(
+            "tiny", "stance"):
+        pass
