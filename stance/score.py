@@ -248,6 +248,7 @@ def _assemble(checkpoint: Checkpoint, out: Path, fmt: str, err_path: Path) -> bo
         os.replace(tmp_err, err_path)
     else:
         tmp_err.unlink()
+        err_path.unlink(missing_ok=True)  # a previous run's reasons would now be wrong
     return any_bad
 
 

@@ -231,3 +231,15 @@ def test_jsonl_with_a_broken_line_in_the_middle(tiny_pipeline, tmp_path):
     assert summary.documents == 4 and summary.n_bad == 1
     assert [(e["where"], e["kind"]) for e in errors] == [(f"{docs}:3", "malformed")]
     assert errors[0]["reason"].startswith(f"{docs}:3: invalid JSON (Expecting ',' delimiter)")
+
+
+def test_errors_file_of_an_earlier_run_does_not_outlive_it(tiny_pipeline, tmp_path):
+    out = tmp_path / "scores.jsonl"
+    errors = out.with_name(out.name + ".errors.jsonl")
+    bad = jsonl(tmp_path / "bad.jsonl", {"id": "e", "text": ""}, {"id": "ok", "text": "Talks resumed."})
+    score_inputs(tiny_pipeline, [bad], out, progress=False)
+    assert [json.loads(line)["doc_id"] for line in errors.read_text().splitlines()] == ["e"]
+    good = jsonl(tmp_path / "good.jsonl", {"id": "ok", "text": "Talks resumed."})
+    summary = score_inputs(tiny_pipeline, [good], out, progress=False)
+    assert summary.errors_file is None and not errors.exists()
+    assert [json.loads(line)["doc_id"] for line in out.read_text().splitlines()] == ["ok"]
