@@ -5,13 +5,13 @@ PY := $(VENV)/bin/python
 STANCE := $(VENV)/bin/stance
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install demo test test-fast lint bench fuzz ui corpus corpus-check experiments clean
+.PHONY: install demo test test-fast lint bench bench-batch fuzz ui corpus corpus-check experiments clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet torch==2.13.0
-	$(PY) -m pip install --quiet -e '.[dev]'
+	$(PY) -m pip install --quiet -e '.[dev,spark]'
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -31,6 +31,9 @@ lint: install
 
 bench: install
 	$(PY) experiments/bench.py
+
+bench-batch: install
+	$(PY) experiments/bench_batch.py
 
 FUZZ_MINUTES ?= 10
 fuzz: install  # hypothesis over segment, attribute and score; make fuzz FUZZ_MINUTES=1

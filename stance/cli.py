@@ -73,6 +73,8 @@ def score(
     resume: Annotated[bool, typer.Option("--resume", help="finish a killed run, keep its committed batches")] = False,
     engine: Annotated[str, typer.Option(help="local | spark")] = "local",
     master: Annotated[str, typer.Option(help="Spark master URL (--engine spark)")] = "local[*]",
+    runtime: Annotated[str | None, typer.Option(
+        help="torch | torch-int8 | onnx | onnx-int8 [default: the model's, else onnx-int8]")] = None,
 ) -> None:
     """Score articles: one row per sentence with speaker, stance and sentiment."""
     from stance.readers import Columns
@@ -89,7 +91,10 @@ def score(
             output_format(out, fmt)
             from stance.tracking import resolve_pipeline
 
-            summary = score_inputs(resolve_pipeline(model), [str(p) for p in inputs], out, fmt, errors, batch_size,
+            pipeline = resolve_pipeline(model)
+            if runtime:
+                pipeline.set_runtime(runtime)
+            summary = score_inputs(pipeline, [str(p) for p in inputs], out, fmt, errors, batch_size,
                                    label, columns=columns, max_chars=max_chars, resume=resume)
         else:
             raise StanceError(f"Unknown --engine {engine!r}; expected 'local' or 'spark'.")
@@ -100,6 +105,31 @@ def score(
         typer.echo(summary.describe(), err=True)
         if summary.n_bad:
             raise typer.Exit(2)
+
+
+@app.command()
+def export(
+    out: Annotated[Path, typer.Option("--out", "-o", help="new model folder to write")],
+    model: Annotated[str | None, typer.Option(help="model folder or MLflow URI; default the champion")] = None,
+    runtime: Annotated[str, typer.Option(help="default runtime stored in the folder")] = "onnx-int8",
+) -> None:
+    """Write a self-contained model folder with its ONNX graphs, for `stance score --model FOLDER`."""
+    from stance.models.runtime import check_runtime
+    from stance.tracking import resolve_pipeline
+
+    with user_errors():
+        check_runtime(runtime)
+        if out.exists() and any(out.iterdir()):
+            raise StanceError(Errors.E051.format(uri=model or "models:/stance@champion", out=out,
+                                                 detail="the folder is not empty"))
+        pipeline = resolve_pipeline(model)
+        pipeline.runtime = runtime
+        try:
+            pipeline.save(out)
+        except OSError as exc:
+            raise StanceError(Errors.E051.format(uri=model or "models:/stance@champion", out=out, detail=exc)) from None
+        files = sorted(str(p.relative_to(out)) for p in out.rglob("*") if p.is_file())
+        typer.echo(f"exported {model or 'models:/stance@champion'} to {out} (runtime {runtime}): {', '.join(files)}")
 
 
 @app.command()

@@ -28,13 +28,24 @@ class Pipeline:
         classifier: A fitted classifier following the contract in ``stance.models.base``.
         input_mode: How sentences are shown to the classifier (see ``model_input``).
         max_chars: Sentences longer than this are cut before classification (and flagged).
+        runtime: Inference runtime of the classifier's encoder (``stance.models.runtime.RUNTIMES``);
+            ``None`` keeps the classifier's own (fp32 PyTorch after training).
     """
 
-    def __init__(self, classifier: StanceClassifier, input_mode: str = "speaker", max_chars: int = 2000) -> None:
+    def __init__(self, classifier: StanceClassifier, input_mode: str = "speaker", max_chars: int = 2000,
+                 runtime: str | None = None) -> None:
         self.classifier = classifier
         self.input_mode = input_mode
         self.max_chars = max_chars
+        self.runtime = runtime
+        if runtime is not None:
+            classifier.set_runtime(runtime)
         self._nlp: Any = None
+
+    def set_runtime(self, runtime: str) -> None:
+        """Switch the classifier's inference runtime (``torch``, ``torch-int8``, ``onnx``, ``onnx-int8``)."""
+        self.classifier.set_runtime(runtime)
+        self.runtime = runtime
 
     @property
     def nlp(self) -> Any:
@@ -46,21 +57,27 @@ class Pipeline:
         return self._nlp
 
     def save(self, path: str | Path) -> Path:
-        """Write the model folder: the classifier plus ``pipeline.json``."""
+        """Write the model folder: the classifier, its exported runtime graphs and ``pipeline.json``."""
+        from stance.models.runtime import DEFAULT_RUNTIME
+
         path = self.classifier.save(path)
-        settings = {"input_mode": self.input_mode, "max_chars": self.max_chars}
+        self.classifier.export_runtime(path)
+        settings = {"input_mode": self.input_mode, "max_chars": self.max_chars,
+                    "runtime": self.runtime or DEFAULT_RUNTIME}
         (path / PIPELINE_FILE).write_text(json.dumps(settings, indent=2), encoding="utf-8")
         return path
 
     @classmethod
     def load(cls, path: str | Path) -> Pipeline:
-        """Load a model folder written by :meth:`save`."""
+        """Load a model folder written by :meth:`save`, on its runtime (default ``DEFAULT_RUNTIME``)."""
+        from stance.models.runtime import DEFAULT_RUNTIME
+
         path = Path(path)
         classifier = load_classifier(path)
         settings_file = path / PIPELINE_FILE
         try:
             settings = json.loads(settings_file.read_text(encoding="utf-8")) if settings_file.is_file() else {}
-            return cls(classifier, **settings)
+            return cls(classifier, **{"runtime": DEFAULT_RUNTIME, **settings})
         except (ValueError, TypeError) as exc:  # not JSON, not an object, or an unknown setting
             raise StanceError(Errors.E011.format(path=path, detail=f"{PIPELINE_FILE}: {exc}")) from None
 

@@ -45,9 +45,9 @@ def pyfunc_uri(model: str, workdir: Path) -> str:
 
         Pipeline.load(path)  # fails clearly (E011) when the folder is not a model
         target = workdir / "pyfunc"
-        signature, example = model_signature()
+        signature, _ = model_signature()  # no input example: MLflow would load and run the model to check it
         mlflow.pyfunc.save_model(target, python_model=StancePyfunc(), artifacts={"model_dir": str(path.resolve())},
-                                 signature=signature, input_example=example)
+                                 signature=signature)
         return str(target)
     if path.is_dir():
         return str(path)
@@ -188,15 +188,25 @@ def score_spark(inputs: Sequence[str], out: str | Path, model: str = "models:/st
     cols = columns or Columns()
     err_path = Path(errors) if errors else out.with_name(out.name + ".errors.jsonl")
     summary = ScoreSummary(out=str(out))
+    session = spark or spark_session(master)
+    try:
+        _score(session, inputs, out, chosen, model, err_path, cols, max_chars, summary)
+    finally:
+        if spark is None:
+            session.stop()
+    return summary
+
+
+def _score(session: Any, inputs: Sequence[str], out: Path, chosen: str, model: str, err_path: Path,
+           cols: Columns, max_chars: int | None, summary: ScoreSummary) -> None:
+    import mlflow.pyfunc
+    from pyspark.sql import functions as F
+    from pyspark.sql import types as T
+
+    frame, has_date = _read(session, inputs, cols)  # bad paths and columns fail before the model loads
     with tempfile.TemporaryDirectory(prefix="stance-spark-") as tmp:
         uri = pyfunc_uri(model, Path(tmp))
         _check_model(uri)
-        session = spark or spark_session(master)
-        import mlflow.pyfunc
-        from pyspark.sql import functions as F
-        from pyspark.sql import types as T
-
-        frame, has_date = _read(session, inputs, cols)
         docs = _report_bad(frame, max_chars, err_path, summary)
         udf = mlflow.pyfunc.spark_udf(session, uri, result_type="string", env_manager="local",
                                       params={"output": "documents", "model": model})
@@ -211,6 +221,3 @@ def score_spark(inputs: Sequence[str], out: str | Path, model: str = "models:/st
             ordered.write.mode("overwrite").json(str(out))
             summary.sentences = session.read.json(str(out)).count()
         summary.documents = docs.count()
-        if spark is None:
-            session.stop()
-    return summary

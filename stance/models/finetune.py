@@ -80,6 +80,8 @@ class FinetuneClassifier(StanceClassifier):
         from sklearn.metrics import f1_score
 
         labels = self._check_y(y)
+        self.runtime_ = "torch"
+        self._runner_key: tuple[str, Any] | None = None  # a runner built before this fit is stale
         random.seed(self.seed)
         np.random.seed(self.seed)
         torch.manual_seed(self.seed)
@@ -171,7 +173,36 @@ class FinetuneClassifier(StanceClassifier):
         from sklearn.utils.validation import check_is_fitted
 
         check_is_fitted(self, "net_")
-        return self._predict(list(X))[0]
+        if getattr(self, "runtime_", "torch") == "torch":
+            return self._predict(list(X))[0]
+        return self._predict_runtime(list(X))
+
+    def _predict_runtime(self, X: list[str]) -> list[np.ndarray]:
+        """Pooled states from the chosen runtime, then the linear heads."""
+        import torch
+
+        from stance.models.runtime import make_runner
+
+        key = (self.runtime_, getattr(self, "runtime_folder_", None))
+        if getattr(self, "_runner_key", None) != key:
+            self._runner = make_runner(self.net_["body"], self.tokenizer_, self.runtime_, key[1])
+            self._runner_key = key
+        out = [np.zeros((len(X), len(LABELS.of(t))), dtype=np.float32) for t in TASKS]
+        order = sorted(range(len(X)), key=lambda i: len(X[i]))
+        for k in range(0, len(order), 64):
+            idx = order[k: k + 64]
+            batch = self.tokenizer_([X[i] for i in idx], padding=True, truncation=True, max_length=self.max_length,
+                                    return_tensors="np")
+            pooled = torch.from_numpy(self._runner(batch["input_ids"], batch["attention_mask"]))
+            with torch.inference_mode():
+                for j, task in enumerate(TASKS):
+                    out[j][idx] = torch.softmax(self.net_[task](pooled), dim=-1).numpy()
+        return out
+
+    def export_runtime(self, folder: str | Path) -> list[Path]:
+        from stance.models.runtime import export_onnx
+
+        return list(export_onnx(self.net_["body"], self.tokenizer_, folder).values())
 
     def _save_payload(self, path: Path) -> None:
         import torch
@@ -189,3 +220,4 @@ class FinetuneClassifier(StanceClassifier):
         self._build(path / "encoder")
         self.net_.load_state_dict(torch.load(path / "heads.pt", weights_only=True), strict=False)
         self.net_.eval()
+        self.runtime_folder_ = path

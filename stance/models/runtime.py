@@ -1,0 +1,151 @@
+"""Inference runtimes for the transformer encoder: PyTorch or ONNX Runtime, fp32 or dynamic int8.
+
+Every runtime computes the same thing, the mean-pooled token states of a tokenised batch, so the
+heads on top (logistic regressions or linear layers) stay as they are. ONNX graphs are exported
+once with ``torch.onnx`` (pooling included) into the model folder's ``runtime/`` directory, where
+``stance export`` and training put them so that MLflow logs them with the model.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from stance.errors import Errors, StanceError
+from stance.models.encoder import mean_pool
+
+RUNTIMES = ("torch", "torch-int8", "onnx", "onnx-int8")
+# The fastest runtime whose test macro-F1 stays within 0.01 of fp32 PyTorch (experiments/BENCH.md).
+DEFAULT_RUNTIME = "onnx-int8"
+RUNTIME_DIR = "runtime"
+ONNX_FILES = {"onnx": "encoder.onnx", "onnx-int8": "encoder-int8.onnx"}
+
+# input_ids, attention_mask (int64 arrays) -> pooled states (float32, one row per text)
+PooledRunner = Callable[[np.ndarray, np.ndarray], np.ndarray]
+
+
+def check_runtime(runtime: str) -> str:
+    """Return ``runtime`` if it is known, else raise a StanceError listing the choices."""
+    if runtime not in RUNTIMES:
+        raise StanceError(Errors.E050.format(runtime=runtime, available=", ".join(RUNTIMES)))
+    return runtime
+
+
+class Pooled(torch.nn.Module):
+    """``body`` followed by mean pooling, as one module (what ONNX export traces)."""
+
+    def __init__(self, body: Any) -> None:
+        super().__init__()
+        self.body = body
+
+    def forward(self, input_ids: Any, attention_mask: Any) -> Any:
+        hidden = self.body(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
+        return mean_pool(hidden, attention_mask)
+
+
+def export_onnx(body: Any, tokenizer: Any, folder: str | Path) -> dict[str, Path]:
+    """Export ``body`` (+ pooling) to ONNX fp32 and its dynamic-int8 quantisation under ``folder/runtime``."""
+    import logging
+    import warnings
+
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    target = Path(folder) / RUNTIME_DIR
+    target.mkdir(parents=True, exist_ok=True)
+    fp32, int8 = target / ONNX_FILES["onnx"], target / ONNX_FILES["onnx-int8"]
+    sample = tokenizer(["The talks resumed in Geneva.", "Both sides said a deal was close."],
+                       padding=True, return_tensors="pt")
+    axes = {"input_ids": {0: "batch", 1: "tokens"}, "attention_mask": {0: "batch", 1: "tokens"},
+            "pooled": {0: "batch"}}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        logging.getLogger("torch.onnx").setLevel(logging.ERROR)
+        torch.onnx.export(Pooled(body).eval(), (sample["input_ids"], sample["attention_mask"]), str(fp32),
+                          input_names=["input_ids", "attention_mask"], output_names=["pooled"],
+                          dynamic_axes=axes, opset_version=17, dynamo=False)
+        quantize_dynamic(str(fp32), str(int8), weight_type=QuantType.QInt8)
+    return {"onnx": fp32, "onnx-int8": int8}
+
+
+def _threads() -> int:
+    env = os.environ.get("STANCE_THREADS")
+    return int(env) if env and env.isdigit() and int(env) > 0 else (os.cpu_count() or 1)
+
+
+def torch_runner(body: Any, int8: bool = False) -> PooledRunner:
+    """Run ``body`` in PyTorch, fp32 or with its Linear layers dynamically quantised to int8."""
+    import warnings
+
+    model = Pooled(body).eval()
+    if int8:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            model = torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
+
+    def run(input_ids: np.ndarray, attention_mask: np.ndarray) -> np.ndarray:
+        with torch.inference_mode():
+            out = model(torch.from_numpy(input_ids), torch.from_numpy(attention_mask))
+        return np.asarray(out.numpy(), dtype=np.float32)
+
+    return run
+
+
+def onnx_runner(path: Path) -> PooledRunner:
+    """Run an exported encoder graph in ONNX Runtime on the CPU."""
+    import onnxruntime as ort
+
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = _threads()
+    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+
+    def run(input_ids: np.ndarray, attention_mask: np.ndarray) -> np.ndarray:
+        feed = {"input_ids": input_ids.astype(np.int64), "attention_mask": attention_mask.astype(np.int64)}
+        return np.asarray(session.run(None, feed)[0], dtype=np.float32)
+
+    return run
+
+
+def cache_dir(folder: Path | None) -> Path:
+    """Where graphs exported on the fly for ``folder`` are kept (``STANCE_CACHE`` or ~/.cache/stance)."""
+    import hashlib
+
+    root = Path(os.environ.get("STANCE_CACHE") or Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+                / "stance")
+    if folder is None:
+        return Path(tempfile.mkdtemp(prefix="stance-onnx-"))
+    manifest = folder / "manifest.json"
+    stamp = f"{folder.resolve()}:{manifest.stat().st_mtime_ns if manifest.is_file() else 0}"
+    return root / hashlib.sha1(stamp.encode()).hexdigest()[:16]
+
+
+def make_runner(body: Any, tokenizer: Any, runtime: str, folder: str | Path | None) -> PooledRunner:
+    """The runner of ``runtime`` for an encoder whose model folder is ``folder``.
+
+    ONNX graphs are read from ``folder/runtime/``, where training and ``stance export`` write them.
+    A folder without them (an older model) is never modified: the graphs are exported once into
+    a cache directory instead, and stderr says so.
+    """
+    check_runtime(runtime)
+    if runtime in {"torch", "torch-int8"}:
+        return torch_runner(body, int8=runtime == "torch-int8")
+    base = Path(folder) if folder is not None else None
+    path = base / RUNTIME_DIR / ONNX_FILES[runtime] if base is not None else None
+    if path is None or not path.is_file():
+        cache = cache_dir(base)
+        path = cache / RUNTIME_DIR / ONNX_FILES[runtime]
+        if not path.is_file():
+            print(f"stance: exporting the encoder to ONNX for runtime {runtime!r} into {cache} (once; "
+                  "`stance export` stores it with the model)", file=sys.stderr)
+            try:
+                path = export_onnx(body, tokenizer, cache)[runtime]
+            except OSError as exc:
+                raise StanceError(Errors.E051.format(uri=str(base), out=cache, detail=exc)) from None
+    return onnx_runner(path)
