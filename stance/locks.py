@@ -58,6 +58,18 @@ def _create(lock: Path) -> None:
         os.close(fd)
 
 
+def check_writable(path: Path, template: str = Errors.E018) -> None:
+    """Make the folder of ``path`` if needed; raise ``template`` (E018) when ``path`` cannot be a file there."""
+    if path.is_dir():
+        raise StanceError(template.format(path=path, detail="it is a folder"))
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except FileExistsError:
+        raise StanceError(template.format(path=path, detail=f"{path.parent} is a file, not a folder")) from None
+    except OSError as exc:
+        raise StanceError(template.format(path=path, detail=exc.strerror or str(exc))) from None
+
+
 def acquire(out: Path, stderr: TextIO = sys.stderr) -> Path:
     """Take the lock of ``out``; return the lock file.
 
@@ -65,14 +77,7 @@ def acquire(out: Path, stderr: TextIO = sys.stderr) -> Path:
         StanceError: E040 when a live run holds it, E018 when its folder is not writable.
     """
     lock = lock_path(out)
-    if out.is_dir():
-        raise StanceError(Errors.E018.format(path=out, detail="it is a folder"))
-    try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-    except FileExistsError:
-        raise StanceError(Errors.E018.format(path=out, detail=f"{out.parent} is a file, not a folder")) from None
-    except OSError as exc:
-        raise StanceError(Errors.E018.format(path=out, detail=exc.strerror or str(exc))) from None
+    check_writable(out)
     for _ in range(2):
         try:
             _create(lock)

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from stance.errors import Errors, StanceError
-from stance.locks import locks_output
+from stance.locks import check_writable, locks_output
 from stance.readers import DEFAULT_MAX_CHARS, BadDocument, Columns, InputDocument, input_files, read_inputs
 
 __all__ = ["FORMATS", "BadDocument", "ScoreSummary", "output_format", "read_inputs", "score_inputs"]
@@ -302,6 +302,7 @@ def score_inputs(pipeline: Any, inputs: Sequence[str | Path], out: str | Path, f
     chosen = output_format(out, fmt)
     cols = columns or Columns()
     err_path = Path(errors) if errors else out.with_name(out.name + ".errors.jsonl")
+    check_writable(err_path, Errors.E046)  # now, not after the whole input is scored
     checkpoint = Checkpoint(out, _job(inputs, model_label, cols, max_chars or None, batch_size))
     committed = checkpoint.start(resume)
     summary = ScoreSummary(out=str(out))

@@ -313,3 +313,23 @@ def test_training_against_a_locked_or_damaged_store(store_env, tmp_path):
     with pytest.raises(StanceError, match="file is not a database"), MlflowTracker(f"sqlite:///{garbage}").start(
             "tiny", "stance"):
         pass
+
+
+def test_errors_file_not_writable_fails_before_scoring(tiny_pipeline, model_dir, tmp_path, previous_output):
+    blocker = tmp_path / "blocker"
+    blocker.write_text("a file", encoding="utf-8")
+    errors = blocker / "errors.jsonl"
+    expected = (f"Cannot write the errors file {errors}: {blocker} is a file, not a folder. "
+                "Choose a writable --errors path (default: <out>.errors.jsonl).")
+    with pytest.raises(StanceError) as err:
+        score_inputs(tiny_pipeline, [SEED], previous_output, errors=errors, progress=False)
+    assert str(err.value) == expected
+    assert one_error_line(score_cli(previous_output, "--model", str(model_dir), "--errors", str(errors))) == (
+        f"error: {expected}")
+    folder = tmp_path / "errors-folder"
+    folder.mkdir()
+    line = one_error_line(score_cli(previous_output, "--model", str(model_dir), "--errors", str(folder)))
+    assert line == f"error: Cannot write the errors file {folder}: it is a folder. Choose a writable --errors path " \
+                   "(default: <out>.errors.jsonl)."
+    assert previous_output.read_text(encoding="utf-8") == PREVIOUS and blocker.read_text() == "a file"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["blocker", "errors-folder", "model", "scores.jsonl"]
