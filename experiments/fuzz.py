@@ -1,4 +1,4 @@
-"""Fuzz segmentation, attribution and scoring with hypothesis for a fixed time (``make fuzz``).
+"""Fuzz segmentation, attribution and scoring (texts, and files of any bytes) with hypothesis for a fixed time.
 
 Runs the properties of ``tests/test_properties.py`` (any Unicode text and glued hostile pieces)
 round-robin in batches until the time is up, then prints how many examples each target tried.
@@ -26,9 +26,17 @@ sys.path.insert(0, str(ROOT))  # the properties live in the test suite
 from hypothesis import HealthCheck, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
-from tests.test_properties import TEXTS, check_attribution, check_scoring, check_segmentation  # noqa: E402
+from tests.test_properties import (  # noqa: E402
+    JSONL_LINES,
+    TEXTS,
+    TXT_BYTES,
+    check_attribution,
+    check_score_files,
+    check_scoring,
+    check_segmentation,
+)
 
-BATCH = {"segment": 2000, "attribute": 200, "score": 100}
+BATCH = {"segment": 2000, "attribute": 200, "score": 100, "score_files": 30}
 
 
 def tiny_pipeline() -> Any:
@@ -75,6 +83,8 @@ def main() -> int:
                                   "attribute"),
         "score": batch_runner(lambda texts: check_scoring(pipeline, texts), st.lists(TEXTS, min_size=1, max_size=3),
                               BATCH["score"], counter, "score"),
+        "score_files": batch_runner(lambda args: check_score_files(pipeline, *args), st.tuples(JSONL_LINES, TXT_BYTES),
+                                    BATCH["score_files"], counter, "score_files"),
     }
     started = time.monotonic()
     deadline = started + args.minutes * 60

@@ -69,6 +69,15 @@ class ScoreSummary:
         return text
 
 
+# Line breaks JSON leaves raw in strings but str.splitlines() and JavaScript split on: escaped.
+_UNICODE_BREAKS = str.maketrans({"\x85": "\\u0085", "\u2028": "\\u2028", "\u2029": "\\u2029"})
+
+
+def json_line(obj: Any) -> str:
+    """One JSONL line: UTF-8 text as is, except the Unicode line breaks, so every reader sees one line."""
+    return json.dumps(obj, ensure_ascii=False).translate(_UNICODE_BREAKS) + "\n"
+
+
 def output_format(out: Path, fmt: str | None) -> str:
     """The output format: explicit, else by the file's extension."""
     chosen = fmt or {".jsonl": "jsonl", ".json": "jsonl", ".csv": "csv", ".parquet": "parquet"}.get(out.suffix.lower())
@@ -191,7 +200,7 @@ class RowWriter:
         for row in rows:
             if self.fmt == "jsonl":
                 assert self.fh is not None
-                self.fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+                self.fh.write(json_line(row))
             elif self.fmt == "csv":
                 self.csv.writerow(self._flat(row))
             else:
@@ -241,7 +250,7 @@ def _assemble(checkpoint: Checkpoint, out: Path, fmt: str, err_path: Path) -> bo
         for header, rows in checkpoint.parts():
             writer.write(rows)
             for bad in header["bad"]:
-                errors.write(json.dumps(bad, ensure_ascii=False) + "\n")
+                errors.write(json_line(bad))
                 any_bad = True
     writer.close()
     if any_bad:

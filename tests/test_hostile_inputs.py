@@ -243,3 +243,16 @@ def test_errors_file_of_an_earlier_run_does_not_outlive_it(tiny_pipeline, tmp_pa
     summary = score_inputs(tiny_pipeline, [good], out, progress=False)
     assert summary.errors_file is None and not errors.exists()
     assert [json.loads(line)["doc_id"] for line in out.read_text().splitlines()] == ["ok"]
+
+
+def test_unicode_line_separators_keep_one_row_per_line(tiny_pipeline, tmp_path):
+    """NEL, LINE and PARAGRAPH SEPARATOR are legal raw in JSON strings, but str.splitlines() and
+    JavaScript split on them: the output escapes them, so every reader sees one row per line."""
+    article = "Talks\x85resumed.\u2028\"We are ready,\" the envoy said.\u2029The end."
+    (tmp_path / "seps.txt").write_text(article, encoding="utf-8")
+    rows, errors, _ = run(tiny_pipeline, tmp_path, tmp_path / "seps.txt")
+    assert errors == []
+    assert [r["text"] for r in rows] == ["Talks\x85resumed.", "\"We are ready,\" the envoy said.", "The end."]
+    check_rows(rows, article)
+    raw = next(tmp_path.glob("out*.jsonl")).read_text(encoding="utf-8")
+    assert "\x85" not in raw and "\\u0085" in raw and len(raw.splitlines()) == 3

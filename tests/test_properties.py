@@ -8,7 +8,11 @@ same properties with a large budget. The example budget here comes from a hypoth
 
 from __future__ import annotations
 
+import io
+import json
 import os
+import tempfile
+from pathlib import Path
 from typing import Any
 
 from hypothesis import HealthCheck, given, settings
@@ -81,6 +85,44 @@ def check_scoring(pipeline: Any, texts: list[str]) -> None:
     assert len(rows) == sum(len(segment(t)) for t in texts)
 
 
+def jsonl_line(i: int, text: str, ascii_only: bool) -> bytes:
+    return json.dumps({"id": f"d{i}", "text": text}, ensure_ascii=ascii_only).encode("utf-8", "surrogatepass")
+
+
+# A JSONL file of documents (any text, escaped or raw UTF-8) and random byte lines, plus a .txt of any bytes.
+JSONL_LINES = st.lists(st.one_of(st.tuples(TEXTS, st.booleans()), st.binary(max_size=40)), min_size=1, max_size=6)
+TXT_BYTES = st.one_of(st.binary(max_size=200), TEXTS.map(lambda t: t.encode("utf-8", "surrogatepass")))
+
+
+def check_score_files(pipeline: Any, lines: list[Any], txt: bytes) -> None:
+    """Scoring files never raises: every document is scored or reported, rows slice back to their text."""
+    from stance.score import score_inputs
+
+    encoded, texts = [], {}
+    for i, line in enumerate(lines):
+        if isinstance(line, tuple):
+            encoded.append(jsonl_line(i, *line))
+            texts[f"d{i}"] = line[0]
+        else:
+            encoded.append(line.replace(b"\n", b" ").replace(b"\r", b" "))
+    with tempfile.TemporaryDirectory() as folder:
+        docs, article = Path(folder) / "docs.jsonl", Path(folder) / "article.txt"
+        docs.write_bytes(b"\n".join(encoded) + b"\n")
+        article.write_bytes(txt)
+        out = Path(folder) / "out.jsonl"
+        summary = score_inputs(pipeline, [docs, article], out, progress=False, stderr=io.StringIO())
+        expected = sum(1 for line in encoded if line.strip()) + 1
+        assert summary.documents + summary.n_bad == expected
+        rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+        assert len(rows) == summary.sentences
+        for row in rows:
+            source = texts.get(row["doc_id"])
+            if row["doc_id"] == "article":
+                source = txt.decode("utf-8-sig")
+            if source is not None:
+                assert source[row["start"]:row["end"]] == row["text"]
+
+
 @settings(PROFILE, max_examples=PROFILE.max_examples * 5)  # segmentation alone is cheap
 @given(TEXTS)
 def test_segmentation_of_any_text(text):
@@ -97,6 +139,12 @@ def test_attribution_of_any_text(nlp, text):
 @given(st.lists(TEXTS, min_size=1, max_size=3))
 def test_scoring_of_any_text(tiny_pipeline, texts):
     check_scoring(tiny_pipeline, texts)
+
+
+@settings(PROFILE, max_examples=max(PROFILE.max_examples // 2, 1))  # a whole scoring run per example
+@given(JSONL_LINES, TXT_BYTES)
+def test_scoring_files_of_any_bytes(tiny_pipeline, lines, txt):
+    check_score_files(tiny_pipeline, lines, txt)
 
 
 def test_the_long_piece_is_truncated(tiny_pipeline):
