@@ -60,8 +60,8 @@ def train(
 
 @app.command()
 def score(
-    inputs: Annotated[list[Path], typer.Argument(help=".txt files or folders, JSONL, CSV, Parquet (.gz too)")],
-    out: Annotated[Path, typer.Option("--out", "-o", help="output file (.jsonl, .csv, .parquet); a folder for spark")],
+    inputs: Annotated[list[str], typer.Argument(help=".txt files or folders, JSONL, CSV, Parquet (.gz too)")],
+    out: Annotated[str, typer.Option("--out", "-o", help="output file (.jsonl, .csv, .parquet); a folder for spark")],
     model: Annotated[str | None, typer.Option(help="model folder or MLflow URI; default the champion")] = None,
     fmt: Annotated[str | None, typer.Option("--format", help="jsonl | csv | parquet (default: by --out)")] = None,
     errors: Annotated[Path | None, typer.Option(help="where bad documents are reported")] = None,
@@ -86,15 +86,15 @@ def score(
         if engine == "spark":
             from stance.spark_engine import score_spark
 
-            summary = score_spark([str(p) for p in inputs], out, label, fmt, errors, columns, max_chars, master)
+            summary = score_spark(inputs, out, label, fmt, errors, columns, max_chars, master)  # URIs kept whole
         elif engine == "local":
-            output_format(out, fmt)
+            output_format(Path(out), fmt)
             from stance.tracking import resolve_pipeline
 
             pipeline = resolve_pipeline(model)
             if runtime:
                 pipeline.set_runtime(runtime)
-            summary = score_inputs(pipeline, [str(p) for p in inputs], out, fmt, errors, batch_size,
+            summary = score_inputs(pipeline, inputs, out, fmt, errors, batch_size,
                                    label, columns=columns, max_chars=max_chars, resume=resume)
         else:
             raise StanceError(f"Unknown --engine {engine!r}; expected 'local' or 'spark'.")

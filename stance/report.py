@@ -175,7 +175,7 @@ def time_chart(report: Report) -> str:
     days = sorted(report.by_date)
     fig = Figure(figsize=(8, 3.5))
     ax = fig.add_subplot()
-    x = [dt.date.fromisoformat(d) for d in days]  # real dates: gaps between days show as gaps
+    x: Any = [dt.date.fromisoformat(d) for d in days]  # real dates: gaps between days show as gaps
     for stance in LABELS.stance:
         ax.plot(x, [report.by_date[d][stance] for d in days], marker="o", color=STANCE_COLORS[stance],
                 label=stance, alpha=0.85)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 import tempfile
 from collections.abc import Sequence
@@ -25,8 +26,14 @@ from stance.types import LABELS, Prediction, Sentence
 SPARK_FORMATS = ("parquet", "jsonl")
 
 
-def _spark_format(out: Path, fmt: str | None) -> str:
-    chosen = fmt or {".jsonl": "jsonl", ".json": "jsonl"}.get(out.suffix.lower(), "parquet")
+def is_uri(path: str) -> bool:
+    """Whether ``path`` is a URI Spark reads itself (``hdfs://``, ``s3a://``, ``file:/``...), not a local path."""
+    return re.match(r"^[A-Za-z][A-Za-z0-9+.-]+:/", path) is not None
+
+
+def _spark_format(out: str, fmt: str | None) -> str:
+    name = out.rstrip("/").lower()
+    chosen = fmt or ("jsonl" if name.endswith((".jsonl", ".json")) else "parquet")
     if chosen not in SPARK_FORMATS:
         raise StanceError(Errors.E013.format(fmt=chosen, available=SPARK_FORMATS))
     return chosen
@@ -115,13 +122,16 @@ def _read(spark: Any, inputs: Sequence[str], cols: Columns) -> tuple[Any, bool]:
     has_date = False
     for raw in inputs:
         path = Path(raw)
-        if not path.exists():
+        if is_uri(raw):  # a cluster's file system: JSONL when named so, else Parquet
+            parquet = not raw.rstrip("/").lower().endswith((".jsonl", ".json", ".jsonl.gz", ".json.gz"))
+        elif not path.exists():
             raise StanceError(Errors.E001.format(path=path))
-        names = [p.name for p in path.iterdir()] if path.is_dir() else [path.name]
-        parquet = any(n.endswith(".parquet") for n in names)
+        else:
+            names = [p.name for p in path.iterdir()] if path.is_dir() else [path.name]
+            parquet = any(n.endswith(".parquet") for n in names)
         reader = spark.read.parquet if parquet else spark.read.json
         try:
-            df = reader(str(path))
+            df = reader(raw)
         except Exception as exc:
             raise StanceError(Errors.E038.format(path=path, detail=f"{type(exc).__name__}: {str(exc)[:200]}",
                                                  text_col=cols.text, id_col=cols.id)) from None
@@ -172,8 +182,8 @@ def score_spark(inputs: Sequence[str], out: str | Path, model: str = "models:/st
 
     Args:
         inputs: Parquet or JSONL files, or folders of them (each with an id and a text column).
-        out: The output folder (Spark writes part files); its format is ``fmt``, else by its
-            extension (``.jsonl``), else Parquet.
+        out: The output folder or URI (Spark writes part files); its format is ``fmt``, else by
+            its extension (``.jsonl``), else Parquet.
         model: An MLflow model URI, a logged model folder or a stance model folder; also the
             ``model`` field of every row.
         errors: Where bad documents are reported (default ``<out>.errors.jsonl``).
@@ -183,11 +193,12 @@ def score_spark(inputs: Sequence[str], out: str | Path, model: str = "models:/st
             ``spark`` session is given.
         spark: An existing SparkSession to use instead of starting one.
     """
-    out = Path(out)
+    out = str(out)
     chosen = _spark_format(out, fmt)
     cols = columns or Columns()
-    err_path = Path(errors) if errors else out.with_name(out.name + ".errors.jsonl")
-    summary = ScoreSummary(out=str(out))
+    local_out = Path(out.rstrip("/")) if not is_uri(out) else Path(out.rstrip("/").rsplit("/", 1)[-1])
+    err_path = Path(errors) if errors else local_out.with_name(local_out.name + ".errors.jsonl")
+    summary = ScoreSummary(out=out)
     session = spark or spark_session(master)
     try:
         _score(session, inputs, out, chosen, model, err_path, cols, max_chars, summary)
@@ -197,7 +208,7 @@ def score_spark(inputs: Sequence[str], out: str | Path, model: str = "models:/st
     return summary
 
 
-def _score(session: Any, inputs: Sequence[str], out: Path, chosen: str, model: str, err_path: Path,
+def _score(session: Any, inputs: Sequence[str], out: str, chosen: str, model: str, err_path: Path,
            cols: Columns, max_chars: int | None, summary: ScoreSummary) -> None:
     import mlflow.pyfunc
     from pyspark.sql import functions as F
@@ -215,9 +226,9 @@ def _score(session: Any, inputs: Sequence[str], out: Path, chosen: str, model: s
         ordered = rows.orderBy("_input", "_file", "_pos", "r.sent_idx").select("r.*", *(["date"] if has_date else []))
         if chosen == "parquet":
             ordered = ordered.withColumns({c: F.to_json(c) for c in ("stance_scores", "sentiment_scores")})
-            ordered.write.mode("overwrite").parquet(str(out))
-            summary.sentences = session.read.parquet(str(out)).count()
+            ordered.write.mode("overwrite").parquet(out)
+            summary.sentences = session.read.parquet(out).count()
         else:
-            ordered.write.mode("overwrite").json(str(out))
-            summary.sentences = session.read.json(str(out)).count()
+            ordered.write.mode("overwrite").json(out)
+            summary.sentences = session.read.json(out).count()
         summary.documents = docs.count()
