@@ -54,8 +54,11 @@ def _create(lock: Path) -> None:
     fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
     try:
         os.write(fd, f"{os.getpid()}\n".encode("ascii"))
-    finally:
+    except OSError:  # e.g. a full disk: leave no empty lock behind
         os.close(fd)
+        lock.unlink()
+        raise
+    os.close(fd)
 
 
 def check_writable(path: Path, template: str = Errors.E018) -> None:
@@ -91,6 +94,11 @@ def acquire(out: Path, stderr: TextIO = sys.stderr) -> Path:
             aside = lock.with_name(f"{lock.name}.stale.{os.getpid()}")
             with contextlib.suppress(FileNotFoundError):
                 os.rename(lock, aside)
+                if _holder(aside) != pid:  # another run took the stale lock over first: give it back
+                    with contextlib.suppress(FileExistsError):
+                        os.link(aside, lock)
+                    os.unlink(aside)
+                    continue
                 os.unlink(aside)
                 print(Errors.E041.format(lock=lock, pid=pid), file=stderr)
         except OSError as exc:

@@ -333,3 +333,24 @@ def test_errors_file_not_writable_fails_before_scoring(tiny_pipeline, model_dir,
                    "(default: <out>.errors.jsonl)."
     assert previous_output.read_text(encoding="utf-8") == PREVIOUS and blocker.read_text() == "a file"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["blocker", "errors-folder", "model", "scores.jsonl"]
+
+
+def test_stale_lock_taken_over_by_another_run_first_is_given_back(tmp_path, monkeypatch):
+    """Two runs find the same stale lock; the one that renames it second must not delete the winner's lock."""
+    import stance.locks
+
+    out = tmp_path / "scores.jsonl"
+    lock = lock_path(out)
+    lock.write_text("999999999\n")  # no such pid
+    winner = str(os.getppid())  # a live process: the run that took the stale lock over first
+    real_rename = os.rename
+
+    def rename_after_the_winner(src, dst):
+        Path(src).write_text(winner + "\n")
+        real_rename(src, dst)
+
+    monkeypatch.setattr(stance.locks.os, "rename", rename_after_the_winner)
+    with pytest.raises(StanceError, match=f"being written by another stance run \\(pid {winner};"):
+        stance.locks.acquire(out)
+    assert lock.read_text().strip() == winner
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["scores.jsonl.lock"]
