@@ -18,8 +18,8 @@ COLUMNS = (
     ("test_sentiment_macro_f1", "test sent. F1"),
     ("train_seconds", "train s"),
 )
-SHOWN_PARAMS = ("config.model.family", "config.model.input")
-MAX_PARAM_COLUMNS = 6
+SHOWN_PARAMS = ("config.model.family", "config.model.input", "config.run_name")
+MAX_PARAM_COLUMNS = 5
 
 
 def runs_table(experiment: str, run_ids: list[str], metric: str) -> list[dict[str, Any]]:
@@ -55,7 +55,7 @@ def runs_table(experiment: str, run_ids: list[str], metric: str) -> list[dict[st
 
 
 def differing_params(rows: list[dict[str, Any]]) -> list[str]:
-    """Names of the params whose values differ between the runs (besides family and input), at most six."""
+    """Names of the params whose values differ between the runs (besides run name, family, input), at most five."""
     names = sorted({name for row in rows for name in row["params"]} - set(SHOWN_PARAMS))
     differ = [n for n in names if len({row["params"].get(n) for row in rows}) > 1]
     return differ[:MAX_PARAM_COLUMNS]
@@ -73,7 +73,8 @@ def _cells(row: dict[str, Any], params: list[str]) -> list[str]:
 
 
 def _header(params: list[str]) -> list[str]:
-    return ["run", "run id", "family", "input", *[p.removeprefix("config.") for p in params],
+    short = [p.removeprefix("config.").removeprefix("model.params.") for p in params]
+    return ["run", "run id", "family", "input", *short,
             *[label for _, label in COLUMNS], "promoted"]
 
 
@@ -91,7 +92,7 @@ def compare_runs(experiment: str, run_ids: list[str], metric: str, html_out: Pat
         table.add_column(name, justify="left" if i < n_left else "right")
     for row in rows:
         table.add_row(*_cells(row, params))
-    Console(width=160).print(table)
+    Console(width=180).print(table)
     if html_out is not None:
         Path(html_out).write_text(html_page(experiment, metric, rows), encoding="utf-8")
 

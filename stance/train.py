@@ -78,9 +78,10 @@ def split_metrics(pipeline: Pipeline, rows: Any, prefix: str) -> tuple[dict[str,
 
 
 def _git_commit() -> str:
+    """The commit of the checkout the ``stance`` code runs from (not of the working directory)."""
     try:
-        return subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True, timeout=5,
-                              check=False).stdout.strip() or "unknown"
+        return subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True, timeout=5, check=False,
+                              cwd=Path(__file__).resolve().parent).stdout.strip() or "unknown"
     except OSError:
         return "unknown"
 
