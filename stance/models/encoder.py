@@ -57,6 +57,7 @@ class Encoder:
         self.max_length = max_length
         self.batch_size = batch_size
         self.runtime = runtime
+        self.bucket = True  # sort texts by length so each batch pads little (False: input order, for benchmarks)
         self._run = make_runner(self.model, self.tokenizer, runtime, folder)
 
     @property
@@ -66,7 +67,7 @@ class Encoder:
     def encode(self, texts: list[str]) -> np.ndarray:
         """Embed ``texts``; batches are sorted by length so padding stays small."""
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
-        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i])) if self.bucket else list(range(len(texts)))
         for k in range(0, len(order), self.batch_size):
             idx = order[k: k + self.batch_size]
             batch = self.tokenizer([texts[i] for i in idx], padding=True, truncation=True,
