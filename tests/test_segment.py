@@ -48,6 +48,13 @@ def test_quote_fragment_before_attribution_stays_whole():
     assert len(segment(text)) == 1
 
 
+def test_curly_apostrophes_do_not_join_sentences():
+    # A contraction's apostrophe is not the closing mark of a quotation ("She’s" starts a sentence).
+    text = "I spoke with Brittney Griner. She’s safe. She’s on a plane. I’m hoping. I am praying."
+    assert [s.clean for s in segment(text)] == [
+        "I spoke with Brittney Griner.", "She’s safe.", "She’s on a plane.", "I’m hoping.", "I am praying."]
+
+
 def test_headline_dateline_and_related_lines():
     text = ("Steel talks stall as Ottawa walks out\n\nBy Ana Ruiz\n\n"
             "OTTAWA (Wire) - Canada's trade minister left the talks on Tuesday.\n\n"

@@ -57,7 +57,9 @@ _META_LINE = re.compile(
 )
 _MAX_HEADLINE_WORDS = 25
 # A one-word fragment that closes a quotation and goes on to its attribution ("Period," he said).
-_QUOTE_TAIL = re.compile(r"^(?![\"“‘'«„])\S+[,!?.]?[\"”’]\s*,?\s*\S")
+# The one-word end of a quotation blingfire split off ('Period,” a diplomat said'); the closing
+# mark must end the word, so an apostrophe inside one ("She’s safe.") does not count.
+_QUOTE_TAIL = re.compile(r"^(?![\"“‘'«„])\S+[,!?.]?[\"”’](?:\s*,)?\s+\S")
 
 
 @dataclass(frozen=True)
