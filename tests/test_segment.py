@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -53,6 +54,18 @@ def test_curly_apostrophes_do_not_join_sentences():
     text = "I spoke with Brittney Griner. She’s safe. She’s on a plane. I’m hoping. I am praying."
     assert [s.clean for s in segment(text)] == [
         "I spoke with Brittney Griner.", "She’s safe.", "She’s on a plane.", "I’m hoping.", "I am praying."]
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ('"The American people deserve the truth." Pelosi said.', 1),  # a bare attribution after the quotation
+    ('"Nobody on the wards is fooled." Benhamou said nurses would return to work once management agreed.', 2),
+    ('Cengiz called it a "political maneuver." She explained, "By confessing this, he is distancing himself."', 2),
+    ('The office tweeted the response "required all hands." Authorities stated the road was damaged.', 2),
+    ('He said: "I offered to resign last night." "', 1),  # a stray closing mark joins its sentence
+    ("Can they get off? [...]", 1),
+])
+def test_attribution_and_fragments_after_a_quotation(text, expected):
+    assert len(segment(text)) == expected
 
 
 def test_headline_dateline_and_related_lines():

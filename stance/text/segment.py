@@ -59,6 +59,9 @@ _MAX_HEADLINE_WORDS = 25
 # A one-word fragment that closes a quotation and goes on to its attribution ("Period," he said).
 # The one-word end of a quotation blingfire split off ('Period,” a diplomat said'); the closing
 # mark must end the word, so an apostrophe inside one ("She’s safe.") does not count.
+# A named speaker and a reporting verb right after a closed quotation: the quotation's attribution.
+_NAMED_ATTRIBUTION = re.compile(
+    r"^(?:[A-Z][\w’'.-]*\s+){1,3}(?:said|says|told|added|asked|wrote|tweeted|insisted|warned|stated|explained)\b")
 _QUOTE_TAIL = re.compile(r"^(?![\"“‘'«„])\S+[,!?.]?[\"”’](?:\s*,)?\s+\S")
 
 
@@ -196,7 +199,22 @@ def _continues(clean: str, prev: tuple[int, int], cur: tuple[int, int]) -> bool:
         return True
     if _QUOTE_TAIL.match(text):  # '"... capitulation. Period," a diplomat said.'
         return True
+    attribution = _NAMED_ATTRIBUTION.match(text)
+    if attribution and _closes_whole_quotation(before) and len(text[attribution.end():].split()) <= 6 \
+            and not any(q in text for q in "\"“"):
+        return True  # '"... a trial." Pelosi said.', not 'Varela said the government could ...' (new sentence)
+    if not any(ch.isalnum() for ch in text):  # a stray closing mark or an elision ('"', '[...]')
+        return True
     return bool(re.search(r"\b(?:[A-Z]|No|Nos|Art|St|Gen|Gov|Sen|Rep|Lt|Col|Sgt|Capt)\.$", before))
+
+
+def _closes_whole_quotation(sentence: str) -> bool:
+    """The sentence ends a quotation that it is (or that began before it), not one opened mid-sentence."""
+    if sentence[-1:] not in "\"”":
+        return False
+    body = sentence[:-1]
+    opening = body.rfind("“") if sentence[-1] == "”" else (body.rfind('"') if body.count('"') % 2 else -1)
+    return opening <= 0
 
 
 def _kind(block: str, n_words: int) -> str:
