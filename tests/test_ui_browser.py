@@ -26,7 +26,8 @@ CHROMEDRIVER = shutil.which("chromedriver")
 METRIC = "val_stance_macro_f1"
 WAIT = 90  # seconds before a UI step counts as failed (the page renders in a few)
 
-pytestmark = pytest.mark.skipif(not (CHROMIUM and CHROMEDRIVER), reason="chromium and chromium-driver not installed")
+pytestmark = [pytest.mark.slow,
+              pytest.mark.skipif(not (CHROMIUM and CHROMEDRIVER), reason="chromium and chromium-driver not installed")]
 
 
 @pytest.fixture
