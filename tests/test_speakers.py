@@ -126,3 +126,15 @@ def test_unattributed_quotation_in_a_statement_belongs_to_the_signer(nlp):
             "\u201cWe will not stop until every hostage is home.\n\n"
             "Both sides must now close the remaining gaps.")
     assert speakers(nlp, text) == ["AUTHOR", "Joe Biden", "Joe Biden", "Joe Biden"]
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Russian President Vladimir Putin did not attend the talks. The Kremlin leader said he was ready for serious work.",
+     "Vladimir Putin"),
+    ("US President Donald Trump spoke on Friday. The White House leader said a deal was close.", "Donald Trump"),
+    ("Ukrainian President Volodymyr Zelensky flew to Ankara. The Ukrainian leader said Moscow was not serious.",
+     "Volodymyr Zelensky"),
+])
+def test_leader_by_seat_or_nationality(nlp, text, expected):
+    assert speakers(nlp, text) == ["AUTHOR", expected]
+

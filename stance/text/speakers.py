@@ -77,6 +77,23 @@ _OPEN_QUOTES = "\"“«„"
 _QUOTE_CHARS = "\"“”«»„"
 
 
+# Seats of power that stand for a country's leader in news copy ("the Kremlin leader").
+_SEATS = {"kremlin": "russian", "white house": "u.s.", "élysée": "french", "elysee": "french",
+          "downing street": "british", "beijing": "chinese", "moscow": "russian", "kyiv": "ukrainian",
+          "kiev": "ukrainian", "tehran": "iranian", "ankara": "turkish", "israeli government": "israeli"}
+_NATIONS = {"us": "u.s.", "american": "u.s.", "united states": "u.s.", "russia": "russian", "ukraine": "ukrainian",
+            "china": "chinese", "france": "french", "britain": "british", "uk": "british", "u.k.": "british",
+            "israel": "israeli", "iran": "iranian", "turkey": "turkish", "germany": "german"}
+
+
+def _nation(word: str) -> str:
+    """One spelling per country: ``US``, ``U.S.``, ``American`` -> ``u.s.``."""
+    return _NATIONS.get(word.lower(), word.lower())
+
+
+_HEADS_OF_GOVERNMENT = ("president", "prime minister", "chancellor", "supreme leader", "king", "emir")
+
+
 @dataclass
 class MentionTable:
     """Names first given in a document, to resolve surnames, pronouns and titles."""
@@ -125,13 +142,24 @@ class MentionTable:
         return best
 
     def title(self, phrase: str) -> str | None:
-        """Resolve a description such as ``the secretary of state`` to a recorded name."""
+        """Resolve a description such as ``the secretary of state`` to a recorded name.
+
+        Descriptions by seat of power or nationality resolve to the head of that government named
+        before: ``the Kremlin leader`` -> the ``Russian president``, ``the Ukrainian leader`` ->
+        the ``Ukrainian president`` (or prime minister, or chancellor).
+        """
         phrase = re.sub(r"^(?:the|this|that)\s+", "", phrase.lower()).strip()
         if phrase in self.titles:
             return self.titles[phrase]
         for title, name in self.titles.items():
             if title.endswith(" " + phrase):
                 return name
+        seat = re.fullmatch(r"([\w.' -]+?)\s+(?:leader|chief|head of state|head of government)", phrase)
+        if seat:
+            country = _nation(_SEATS.get(seat.group(1), seat.group(1)))
+            for office in _HEADS_OF_GOVERNMENT:
+                if f"{country} {office}" in self.titles:
+                    return self.titles[f"{country} {office}"]
         return None
 
 
@@ -236,6 +264,9 @@ def _collect_mentions(doc: Doc, table: MentionTable) -> None:
         while words and words[0].lower_ in {"of", "for", "the"}:
             words = words[1:]
         title = " ".join(t.lower_ for t in words) or None
+        nation = [t for t in doc[start:ent.start] if t.ent_type_ in {"GPE", "NORP"}]
+        if title and nation:  # "Russian President Vladimir Putin": also "russian president"
+            table.titles.setdefault(f"{_nation(nation[-1].lower_)} {title}", table.add_person(ent.text))
         if title is None:
             appos = [c for c in ent.root.children if c.dep_ == "appos"]
             if appos:
