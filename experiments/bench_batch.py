@@ -72,8 +72,15 @@ def train_tiny_model(folder: Path) -> str:
     return str(folder)
 
 
-def tree_rss_kib(root: int) -> int:
-    """Resident memory of ``root`` and all its descendants, from /proc (KiB)."""
+def _kib(rollup: str, field: str) -> int:
+    found = re.search(rf"^{field}:\s+(\d+)", rollup, re.M)
+    return int(found.group(1)) if found else 0
+
+
+def tree_memory_kib(root: int) -> tuple[int, int]:
+    """Memory of ``root`` and all its descendants, from /proc (KiB): the sum of their PSS (shared pages
+    counted once, split between the processes sharing them) and the sum of their RSS (shared pages
+    counted in every process: an upper bound)."""
     children: dict[int, list[int]] = {}
     for entry in os.listdir("/proc"):
         if entry.isdigit():
@@ -83,25 +90,27 @@ def tree_rss_kib(root: int) -> int:
                 continue
             ppid = int(stat.rsplit(")", 1)[1].split()[1])
             children.setdefault(ppid, []).append(int(entry))
-    total, todo = 0, [root]
+    pss, rss, todo = 0, 0, [root]
     while todo:
         pid = todo.pop()
         todo.extend(children.get(pid, []))
         try:
-            match = re.search(r"VmRSS:\s+(\d+)", Path(f"/proc/{pid}/status").read_text())
+            rollup = Path(f"/proc/{pid}/smaps_rollup").read_text()
         except OSError:
             continue
-        total += int(match.group(1)) if match else 0
-    return total
+        pss += _kib(rollup, "Pss")
+        rss += _kib(rollup, "Rss")
+    return pss, rss
 
 
 def run(cmd: list[str]) -> dict[str, float | str]:
     """Run ``cmd``; its wall time, the peak RSS of its process tree, and its closing summary."""
     start = time.monotonic()
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    peak = 0
+    peak_pss = peak_rss = 0
     while proc.poll() is None:
-        peak = max(peak, tree_rss_kib(proc.pid))
+        pss, rss = tree_memory_kib(proc.pid)
+        peak_pss, peak_rss = max(peak_pss, pss), max(peak_rss, rss)
         time.sleep(0.2)
     wall = time.monotonic() - start
     stderr = proc.stderr.read() if proc.stderr else ""
@@ -112,7 +121,7 @@ def run(cmd: list[str]) -> dict[str, float | str]:
         sys.exit(f"no summary in the output of {' '.join(cmd)}:\n{stderr[-3000:]}")
     docs, sents = int(found.group(1)), int(found.group(2))
     return {"documents": docs, "sentences": sents, "seconds": wall, "docs_per_s": docs / wall,
-            "sents_per_s": sents / wall, "peak_rss_mib": peak / 1024}
+            "sents_per_s": sents / wall, "peak_pss_mib": peak_pss / 1024, "peak_rss_mib": peak_rss / 1024}
 
 
 def main() -> None:
@@ -138,14 +147,17 @@ def main() -> None:
              f"`make bench-batch`: {args.docs} generated articles (3-6 sentences each, quotes and named speakers), "
              f"model {label}, on {platform.machine()} with {os.cpu_count()} CPU cores (shared with other jobs "
              "while measured, so the figures are a floor). Wall time is the whole `stance score` command: "
-             "start-up, model load, scoring and writing Parquet. Peak RSS is the sum over the command's "
-             "process tree (Spark: driver, JVM and Python workers), sampled every 0.2 s. "
+             "start-up, model load, scoring and writing Parquet. Peak memory is summed over the command's "
+             "process tree (Spark: driver, JVM and Python workers), sampled every 0.2 s: PSS counts each "
+             "shared page once; the RSS sum counts shared pages (libraries, the Python workers' common "
+             "code) in every process, an upper bound. "
              f"Spark ran on `{args.master}`.",
-             "", "| engine | documents | sentences | seconds | documents/s | sentences/s | peak RSS (MiB) |",
-             "|---|---|---|---|---|---|---|"]
+             "", "| engine | documents | sentences | seconds | documents/s | sentences/s | peak PSS (MiB) | "
+             "peak RSS sum (MiB) |", "|---|---|---|---|---|---|---|---|"]
     for engine, r in results.items():
         lines.append(f"| {engine} | {r['documents']} | {r['sentences']} | {r['seconds']:.1f} | "
-                     f"{r['docs_per_s']:.1f} | {r['sents_per_s']:.1f} | {r['peak_rss_mib']:.0f} |")
+                     f"{r['docs_per_s']:.1f} | {r['sents_per_s']:.1f} | {r['peak_pss_mib']:.0f} | "
+                     f"{r['peak_rss_mib']:.0f} |")
     args.out.write_text("\n".join(lines) + "\n", encoding="utf-8")
     print("\n".join(lines))
 

@@ -48,9 +48,10 @@ def pyfunc_uri(model: str, workdir: Path) -> str:
 
     path = Path(model)
     if path.is_dir() and not (path / "MLmodel").is_file():
-        from stance.pipeline import Pipeline
+        from stance.models.base import MANIFEST
 
-        Pipeline.load(path)  # fails clearly (E011) when the folder is not a model
+        if not (path / MANIFEST).is_file():  # checked without loading the model: the executors load it
+            raise StanceError(Errors.E011.format(path=path, detail=f"no {MANIFEST} and no MLmodel"))
         target = workdir / "pyfunc"
         signature, _ = model_signature()  # no input example: MLflow would load and run the model to check it
         mlflow.pyfunc.save_model(target, python_model=StancePyfunc(), artifacts={"model_dir": str(path.resolve())},
@@ -107,7 +108,7 @@ def spark_session(master: str) -> Any:
                .config("spark.ui.enabled", "false"))
     if master.startswith("local"):  # the workers are this machine's: run them on this very interpreter
         os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
-        builder = builder.config("spark.driver.memory", "1g")
+        builder = builder.config("spark.driver.memory", "512m")
     return builder.getOrCreate()
 
 
@@ -221,9 +222,14 @@ def _score(session: Any, inputs: Sequence[str], out: str, chosen: str, model: st
         docs = _report_bad(frame, max_chars, err_path, summary)
         udf = mlflow.pyfunc.spark_udf(session, uri, result_type="string", env_manager="local",
                                       params={"output": "documents", "model": model})
-        scored = docs.withColumn("_rows", F.from_json(udf(F.struct("doc_id", "text")), T.ArrayType(row_schema())))
-        rows = scored.select("_input", "_file", "_pos", "date", F.explode("_rows").alias("r"))
-        ordered = rows.orderBy("_input", "_file", "_pos", "r.sent_idx").select("r.*", *(["date"] if has_date else []))
+        # Sorted before the UDF, not after: a sort samples its input first, which would run the model twice.
+        # The UDF and explode keep each partition's order, and part files are written in partition order.
+        # One range per core at least, so that every core scores (a small input is otherwise one partition).
+        key = ("_input", "_file", "_pos")
+        ordered_docs = docs.repartitionByRange(session.sparkContext.defaultParallelism, *key).sortWithinPartitions(*key)
+        scored = ordered_docs.withColumn("_rows", F.from_json(udf(F.struct("doc_id", "text")),
+                                                              T.ArrayType(row_schema())))
+        ordered = scored.select(F.explode("_rows").alias("r"), "date").select("r.*", *(["date"] if has_date else []))
         if chosen == "parquet":
             ordered = ordered.withColumns({c: F.to_json(c) for c in ("stance_scores", "sentiment_scores")})
             ordered.write.mode("overwrite").parquet(out)
