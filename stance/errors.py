@@ -49,7 +49,6 @@ class Errors:
     E044 = "Cannot read the MLflow store {path} ({uri}): {detail}. Expected an MLflow SQLite database; set MLFLOW_TRACKING_URI to the right file, or move this one away and retrain."
     E045 = "Document {doc_id!r} ({where}) is not valid Unicode: a lone surrogate {char} in {pos} (a broken \\uXXXX escape?), which no UTF-8 file can hold. Fix or remove the escape."
     E046 = "Cannot write the errors file {path}: {detail}. Choose a writable --errors path (default: <out>.errors.jsonl)."
-    E046 = "Cannot write the errors file {path}: {detail}. Choose a writable --errors path (default: <out>.errors.jsonl)."
     # Runtimes and export (E050-E059).
     E050 = "Unknown runtime {runtime!r}; expected one of {available}. Pass --runtime with one of them."
     E051 = "Cannot write the exported runtime of {uri!r} to {out}: {detail}. Make that folder writable, or set STANCE_CACHE to a writable folder."
