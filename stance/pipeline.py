@@ -106,6 +106,7 @@ class Pipeline:
             return []
         inputs = [model_input(s.clean[: self.max_chars], s.speaker, s.kind, self.input_mode) for s in sentences]
         probas = self.classifier.predict_proba(inputs)
+        cut = self.classifier.exceeds_window(inputs)  # longer than the encoder's token window
         scores = {task: _ordered(probas[j], self.classifier.classes_[j], LABELS.of(task))
                   for j, task in enumerate(TASKS)}
         preds = []
@@ -114,7 +115,7 @@ class Pipeline:
             if sent.kind == "meta":
                 st = {lab: float(lab == "neutral") for lab in LABELS.stance}
             preds.append(Prediction(sent, max(st, key=st.__getitem__), st, max(se, key=se.__getitem__), se,
-                                    truncated=len(sent.clean) > self.max_chars))
+                                    truncated=bool(len(sent.clean) > self.max_chars or cut[i])))
         return preds
 
     def score_documents(self, docs: Sequence[Document]) -> list[list[Prediction]]:

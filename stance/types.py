@@ -59,7 +59,7 @@ class Prediction:
     stance_scores: dict[str, float] = field(default_factory=dict)
     sentiment: str = "neutral"
     sentiment_scores: dict[str, float] = field(default_factory=dict)
-    truncated: bool = False  # the model saw only the first ``max_chars`` characters of the sentence
+    truncated: bool = False  # the model saw only part of the sentence (``max_chars`` or its token window)
 
     def to_row(self, model: str) -> dict[str, object]:
         """Return the output row of the scoring contract (DESIGN.md)."""

@@ -101,3 +101,12 @@ def test_export_writes_a_folder_that_scores_like_its_source(fitted, tmp_path):
     again = runner.invoke(app, ["export", "--model", str(fitted), "--out", str(out)])
     assert again.exit_code == 1
     assert "the folder is not empty" in again.output
+
+
+def test_rows_say_when_a_sentence_exceeds_the_token_window(fitted):
+    from stance.types import Document
+
+    long_sentence = "The envoy said " + ", ".join(["the talks would resume"] * 60) + "."
+    preds = Pipeline.load(fitted).score_documents([Document("d", f"Talks resumed. {long_sentence}")])[0]
+    assert [(p.sentence.text[:14], p.truncated) for p in preds] == [("Talks resumed.", False), ("The envoy said", True)]
+    assert len(preds[1].sentence.text) < 2000  # cut by the encoder's 128-token window, not by max_chars

@@ -15,7 +15,7 @@ from .conftest import SEED
 from .servers import free_port, server, wait_until_up
 
 CONTRACT = ["doc_id", "sent_idx", "start", "end", "kind", "text", "speaker", "stance", "stance_scores",
-            "sentiment", "sentiment_scores", "model"]
+            "sentiment", "sentiment_scores", "model", "truncated"]
 
 
 def _post(url: str, payload: dict) -> dict:

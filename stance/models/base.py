@@ -103,6 +103,10 @@ class StanceClassifier(ClassifierMixin, BaseEstimator):
         self.runtime_ = check_runtime(runtime)
         self.runtime_folder_ = Path(folder) if folder is not None else getattr(self, "runtime_folder_", None)
 
+    def exceeds_window(self, X: list[str]) -> np.ndarray:
+        """For each text, whether the model reads only part of it (longer than its token window)."""
+        return np.zeros(len(X), dtype=bool)
+
     def export_runtime(self, folder: str | Path) -> list[Path]:
         """Write the exported inference graphs (ONNX) under ``folder``; none for families without an encoder."""
         return []

@@ -16,7 +16,7 @@ from scipy import sparse
 from sklearn.linear_model import LogisticRegression
 
 from stance.models.base import StanceClassifier
-from stance.models.encoder import PACKAGED, Encoder
+from stance.models.encoder import PACKAGED, Encoder, over_window
 from stance.models.tfidf import ngram_features
 from stance.types import TASKS
 
@@ -57,6 +57,9 @@ class EmbeddingClassifier(StanceClassifier):
                               folder=getattr(self, "runtime_folder_", None))
             self.encoder_: Encoder | None = encoder
         return encoder
+
+    def exceeds_window(self, X: list[str]) -> np.ndarray:
+        return over_window(self._encoder().tokenizer, list(X), self.max_length)
 
     def set_runtime(self, runtime: str, folder: str | Path | None = None) -> None:
         super().set_runtime(runtime, folder)

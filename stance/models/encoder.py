@@ -40,6 +40,19 @@ def mean_pool(hidden: Any, attention_mask: Any) -> Any:
     return (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
 
 
+def over_window(tokenizer: Any, texts: list[str], max_length: int) -> np.ndarray:
+    """Which texts have more than ``max_length`` tokens (special tokens included).
+
+    A text shorter than ``max_length - 2`` characters cannot, so only longer ones are tokenised.
+    """
+    out = np.zeros(len(texts), dtype=bool)
+    long = [i for i, t in enumerate(texts) if len(t) > max_length - 2]
+    if long:
+        ids = tokenizer([texts[i] for i in long], truncation=False, add_special_tokens=True)["input_ids"]
+        out[long] = [len(x) > max_length for x in ids]
+    return out
+
+
 class Encoder:
     """Mean-pooled, L2-normalised sentence embeddings from a local transformer.
 

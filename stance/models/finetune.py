@@ -199,6 +199,11 @@ class FinetuneClassifier(StanceClassifier):
                     out[j][idx] = torch.softmax(self.net_[task](pooled), dim=-1).numpy()
         return out
 
+    def exceeds_window(self, X: list[str]) -> np.ndarray:
+        from stance.models.encoder import over_window
+
+        return over_window(self.tokenizer_, list(X), self.max_length)
+
     def export_runtime(self, folder: str | Path) -> list[Path]:
         from stance.models.runtime import export_onnx
 
