@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import torch
 
 from stance.errors import Errors, StanceError
 from stance.models.encoder import mean_pool
@@ -38,16 +37,23 @@ def check_runtime(runtime: str) -> str:
     return runtime
 
 
-class Pooled(torch.nn.Module):
-    """``body`` followed by mean pooling, as one module (what ONNX export traces)."""
+def pooled(body: Any) -> Any:
+    """``body`` followed by mean pooling, as one torch module in eval mode (what ONNX export traces).
 
-    def __init__(self, body: Any) -> None:
-        super().__init__()
-        self.body = body
+    torch is imported here, not with the module, so that families without an encoder never load it.
+    """
+    import torch
 
-    def forward(self, input_ids: Any, attention_mask: Any) -> Any:
-        hidden = self.body(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
-        return mean_pool(hidden, attention_mask)
+    class Pooled(torch.nn.Module):
+        def __init__(self, inner: Any) -> None:
+            super().__init__()
+            self.body = inner
+
+        def forward(self, input_ids: Any, attention_mask: Any) -> Any:
+            hidden = self.body(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
+            return mean_pool(hidden, attention_mask)
+
+    return Pooled(body).eval()
 
 
 def export_onnx(body: Any, tokenizer: Any, folder: str | Path) -> dict[str, Path]:
@@ -55,6 +61,7 @@ def export_onnx(body: Any, tokenizer: Any, folder: str | Path) -> dict[str, Path
     import logging
     import warnings
 
+    import torch
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
     target = Path(folder) / RUNTIME_DIR
@@ -67,7 +74,7 @@ def export_onnx(body: Any, tokenizer: Any, folder: str | Path) -> dict[str, Path
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         logging.getLogger("torch.onnx").setLevel(logging.ERROR)
-        torch.onnx.export(Pooled(body).eval(), (sample["input_ids"], sample["attention_mask"]), str(fp32),
+        torch.onnx.export(pooled(body), (sample["input_ids"], sample["attention_mask"]), str(fp32),
                           input_names=["input_ids", "attention_mask"], output_names=["pooled"],
                           dynamic_axes=axes, opset_version=17, dynamo=False)
         quantize_dynamic(str(fp32), str(int8), weight_type=QuantType.QInt8)
@@ -83,7 +90,9 @@ def torch_runner(body: Any, int8: bool = False) -> PooledRunner:
     """Run ``body`` in PyTorch, fp32 or with its Linear layers dynamically quantised to int8."""
     import warnings
 
-    model = Pooled(body).eval()
+    import torch
+
+    model = pooled(body)
     if int8:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
