@@ -20,7 +20,6 @@ import argparse
 import json
 import os
 import platform
-import resource
 import statistics
 import subprocess
 import sys
@@ -55,6 +54,13 @@ def family_models(default_uri: str | None) -> dict[str, str]:
         family = run.data.params.get("config.model.family") if run else None
         if family and family not in chosen:
             chosen[family] = f"models:/stance/{version.version}"
+    if default_uri is None:  # the champion: measured once, under its family's label when it is that version
+        champion = MlflowClient().get_model_version_by_alias("stance", "champion").version
+        for family, uri in list(chosen.items()):
+            if uri == f"models:/stance/{champion}":
+                del chosen[family]
+                chosen["default"] = uri
+                return chosen
     chosen["default"] = default_uri or "models:/stance@champion"
     return chosen
 
@@ -198,8 +204,14 @@ def main() -> None:
         cli = [str(Path(sys.executable).parent / "stance"), "score", str(src), "--out", str(Path(tmp) / "cli.jsonl")]
         if args.model:
             cli += ["--model", args.model]
-        cli_s = timed(lambda: subprocess.run(cli, capture_output=True, cwd=ROOT, check=True))
-        rss_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+        # Through a fresh wrapper process, so that the peak RSS is the CLI's own (and its spaCy
+        # workers'), not that of children this process forked while it held every model.
+        wrapper = ("import resource, subprocess, sys; subprocess.run(sys.argv[1:], capture_output=True, check=True); "
+                   "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)")
+        measured: list[str] = []
+        cli_s = timed(lambda: measured.append(subprocess.run([sys.executable, "-c", wrapper, *cli], cwd=ROOT,
+                                                              capture_output=True, text=True, check=True).stdout))
+        rss_mb = int(measured[0].split()[-1]) / 1024
 
     table = ["| stage | variant | sentences | seconds | sentences/s | note |", "|---|---|---|---|---|---|"]
     table += [f"| {s} | {v} | {n} | {sec:.1f} | {n / sec:.0f} | {note} |" for s, v, n, sec, note in rows]

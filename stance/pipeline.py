@@ -62,8 +62,12 @@ class Pipeline:
 
         path = self.classifier.save(path)
         self.classifier.export_runtime(path)
-        settings = {"input_mode": self.input_mode, "max_chars": self.max_chars,
-                    "runtime": self.runtime or DEFAULT_RUNTIME}
+        return self.write_settings(path, self.runtime or DEFAULT_RUNTIME)
+
+    def write_settings(self, path: str | Path, runtime: str) -> Path:
+        """Write ``pipeline.json``: input mode, ``max_chars`` and the runtime the folder loads with."""
+        path = Path(path)
+        settings = {"input_mode": self.input_mode, "max_chars": self.max_chars, "runtime": runtime}
         (path / PIPELINE_FILE).write_text(json.dumps(settings, indent=2), encoding="utf-8")
         return path
 

@@ -25,6 +25,7 @@ from stance.evaluate import (
 )
 from stance.models.base import model_input
 from stance.models.registry import get_family
+from stance.models.runtime import RUNTIME_DIR, choose_runtime
 from stance.pipeline import Pipeline
 from stance.text.segment import clean_text
 from stance.tracking import METRIC_FOR_PROMOTION, Tracker
@@ -182,6 +183,14 @@ def train(config: RunConfig, tracker: Tracker, output_dir: str | Path, stdout: T
         log_plots(tracker, reports)
         tracker.log_table(misclassified(corpus["validation"].to_list(), reports["val"]), MISCLASSIFIED_TABLE)
         model_dir = pipeline.save(output_dir)
+        if (Path(model_dir) / RUNTIME_DIR).is_dir():  # an encoder family: the fastest runtime within the bound
+            runtime, by_runtime = choose_runtime(pipeline.classifier,
+                                                 inputs_of(corpus["validation"], pipeline.input_mode),
+                                                 labels_of(corpus["validation"]), model_dir)
+            pipeline.write_settings(model_dir, runtime)
+            tracker.log_params({"runtime": runtime})
+            tracker.log_metrics({f"runtime/{k.rsplit('_', 1)[0]}/val_{k.rsplit('_', 1)[1]}_macro_f1": v
+                                 for k, v in by_runtime.items()})
         print(text_report, file=stdout)
         model_info = tracker.log_model(model_dir, config.tracking.registered_model, metrics[METRIC_FOR_PROMOTION],
                                        config.tracking.promote, config.tracking.promote_margin)

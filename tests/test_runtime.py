@@ -110,3 +110,28 @@ def test_rows_say_when_a_sentence_exceeds_the_token_window(fitted):
     preds = Pipeline.load(fitted).score_documents([Document("d", f"Talks resumed. {long_sentence}")])[0]
     assert [(p.sentence.text[:14], p.truncated) for p in preds] == [("Talks resumed.", False), ("The envoy said", True)]
     assert len(preds[1].sentence.text) < 2000  # cut by the encoder's 128-token window, not by max_chars
+
+
+def test_choose_runtime_takes_the_fastest_within_the_accuracy_bound(fitted, tmp_path):
+    from stance.models.runtime import choose_runtime
+
+    pipeline = Pipeline.load(fitted)
+    runtime, scores = choose_runtime(pipeline.classifier, TEXTS, Y, fitted)
+    assert runtime == "onnx-int8"  # the same labels as fp32 on the fixture
+    assert scores["torch_stance"] == scores["onnx-int8_stance"] == 1.0
+
+    class Lossy:  # int8 runtimes lose a sentence, fp32 ONNX does not
+        runtime = "torch"
+
+        def set_runtime(self, runtime, folder=None):
+            self.runtime = runtime
+
+        def predict(self, X):
+            pred = Y.copy()
+            if self.runtime.endswith("int8"):
+                pred[0] = ["neutral", "neutral"]
+            return pred
+
+    runtime, scores = choose_runtime(Lossy(), TEXTS, Y, tmp_path)
+    assert runtime == "onnx"
+    assert scores["onnx-int8_stance"] < scores["torch_stance"] - 0.01

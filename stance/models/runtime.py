@@ -3,7 +3,9 @@
 Every runtime computes the same thing, the mean-pooled token states of a tokenised batch, so the
 heads on top (logistic regressions or linear layers) stay as they are. ONNX graphs are exported
 once with ``torch.onnx`` (pooling included) into the model folder's ``runtime/`` directory, where
-``stance export`` and training put them so that MLflow logs them with the model.
+``stance export`` and training put them so that MLflow logs them with the model. Training then
+stores, in ``pipeline.json``, the fastest runtime that keeps validation macro-F1 within
+``ACCURACY_BOUND`` of fp32 (:func:`choose_runtime`).
 """
 
 from __future__ import annotations
@@ -21,7 +23,11 @@ from stance.errors import Errors, StanceError
 from stance.models.encoder import mean_pool
 
 RUNTIMES = ("torch", "torch-int8", "onnx", "onnx-int8")
-# The fastest runtime whose test macro-F1 stays within 0.01 of fp32 PyTorch (experiments/BENCH.md).
+# Fastest first, as measured by experiments/bench.py (experiments/BENCH.md).
+SPEED_ORDER = ("onnx-int8", "torch-int8", "onnx", "torch")
+# Training stores in the model the fastest runtime whose validation macro-F1 (each task) is within
+# this much of fp32 PyTorch's; this default applies to folders that say nothing.
+ACCURACY_BOUND = 0.01
 DEFAULT_RUNTIME = "onnx-int8"
 RUNTIME_DIR = "runtime"
 ONNX_FILES = {"onnx": "encoder.onnx", "onnx-int8": "encoder-int8.onnx"}
@@ -158,3 +164,25 @@ def make_runner(body: Any, tokenizer: Any, runtime: str, folder: str | Path | No
             except OSError as exc:
                 raise StanceError(Errors.E051.format(uri=str(base), out=cache, detail=exc)) from None
     return onnx_runner(path)
+
+
+def choose_runtime(classifier: Any, X: list[str], y: np.ndarray, folder: str | Path) -> tuple[str, dict[str, float]]:
+    """The fastest runtime whose macro-F1 on ``(X, y)`` is within ``ACCURACY_BOUND`` of fp32 for both tasks.
+
+    Returns the runtime and each runtime's macro-F1 per task (``{"onnx-int8_stance": ...}``). The
+    classifier is left on fp32 PyTorch.
+    """
+    from sklearn.metrics import f1_score
+
+    scores: dict[str, float] = {}
+    for runtime in ("torch", *SPEED_ORDER[:-1]):
+        classifier.set_runtime(runtime, folder)
+        pred = classifier.predict(X)
+        for j, task in enumerate(("stance", "sentiment")):
+            scores[f"{runtime}_{task}"] = float(f1_score(list(y[:, j]), list(pred[:, j]), average="macro"))
+    classifier.set_runtime("torch", folder)
+    for runtime in SPEED_ORDER:
+        if all(scores[f"torch_{t}"] - scores[f"{runtime}_{t}"] <= ACCURACY_BOUND for t in ("stance", "sentiment")):
+            return runtime, scores
+    return "torch", scores
+
