@@ -74,7 +74,7 @@ def score(
     engine: Annotated[str, typer.Option(help="local | spark")] = "local",
     master: Annotated[str, typer.Option(help="Spark master URL (--engine spark)")] = "local[*]",
     runtime: Annotated[str | None, typer.Option(
-        help="torch | torch-int8 | onnx | onnx-int8 [default: the model's, else onnx-int8]")] = None,
+        help="torch | torch-int8 | onnx | onnx-int8 [default: the one stored with the model, else onnx]")] = None,
 ) -> None:
     """Score articles: one row per sentence with speaker, stance and sentiment."""
     from stance.readers import Columns
@@ -111,19 +111,21 @@ def score(
 def export(
     out: Annotated[Path, typer.Option("--out", "-o", help="new model folder to write")],
     model: Annotated[str | None, typer.Option(help="model folder or MLflow URI; default the champion")] = None,
-    runtime: Annotated[str, typer.Option(help="default runtime stored in the folder")] = "onnx-int8",
+    runtime: Annotated[str | None, typer.Option(
+        help="runtime stored in the folder [default: the model's own]")] = None,
 ) -> None:
     """Write a self-contained model folder with its ONNX graphs, for `stance score --model FOLDER`."""
     from stance.models.runtime import check_runtime
     from stance.tracking import resolve_pipeline
 
     with user_errors():
-        check_runtime(runtime)
+        if runtime is not None:
+            check_runtime(runtime)
         if out.exists() and any(out.iterdir()):
             raise StanceError(Errors.E051.format(uri=model or "models:/stance@champion", out=out,
                                                  detail="the folder is not empty"))
         pipeline = resolve_pipeline(model)
-        pipeline.runtime = runtime
+        runtime = pipeline.runtime = runtime or pipeline.runtime
         try:
             pipeline.save(out)
         except OSError as exc:
