@@ -63,19 +63,30 @@ class Encoder:
 
     def __init__(self, name: str = PACKAGED, max_length: int = 128, batch_size: int = 64,
                  runtime: str = "torch", folder: str | Path | None = None) -> None:
+        from transformers import AutoConfig, AutoTokenizer
+
         from stance.models.runtime import make_runner
 
-        self.tokenizer, self.model = load_transformer(encoder_path(name))
-        self.model.eval()
+        self.path = encoder_path(name)
+        self.tokenizer = AutoTokenizer.from_pretrained(str(self.path), local_files_only=True)
+        self.config = AutoConfig.from_pretrained(str(self.path), local_files_only=True)
+        self._model: Any = None  # loaded only when a runtime needs the torch weights
         self.max_length = max_length
         self.batch_size = batch_size
         self.runtime = runtime
         self.bucket = True  # sort texts by length so each batch pads little (False: input order, for benchmarks)
-        self._run = make_runner(self.model, self.tokenizer, runtime, folder)
+        self._run = make_runner(lambda: self.model, self.tokenizer, runtime, folder)
+
+    @property
+    def model(self) -> Any:
+        """The torch weights, loaded on first use."""
+        if self._model is None:
+            self._model = load_transformer(self.path)[1].eval()
+        return self._model
 
     @property
     def dim(self) -> int:
-        return int(self.model.config.hidden_size)
+        return int(self.config.hidden_size)
 
     def encode(self, texts: list[str]) -> np.ndarray:
         """Embed ``texts``; batches are sorted by length so padding stays small."""

@@ -150,13 +150,19 @@ def cache_dir(folder: Path | None) -> Path:
 def make_runner(body: Any, tokenizer: Any, runtime: str, folder: str | Path | None) -> PooledRunner:
     """The runner of ``runtime`` for an encoder whose model folder is ``folder``.
 
+    ``body`` is the torch model, or a function that loads it: an ONNX runtime whose graph exists
+    never loads the torch weights (a faster cold start, less memory).
     ONNX graphs are read from ``folder/runtime/``, where training and ``stance export`` write them.
     A folder without them (an older model) is never modified: the graphs are exported once into
     a cache directory instead, and stderr says so.
     """
     check_runtime(runtime)
+
+    def get_body() -> Any:
+        return body() if callable(body) and not hasattr(body, "forward") else body
+
     if runtime in {"torch", "torch-int8"}:
-        return torch_runner(body, int8=runtime == "torch-int8")
+        return torch_runner(get_body(), int8=runtime == "torch-int8")
     base = Path(folder) if folder is not None else None
     path = base / RUNTIME_DIR / ONNX_FILES[runtime] if base is not None else None
     if path is None or not path.is_file():
@@ -166,7 +172,7 @@ def make_runner(body: Any, tokenizer: Any, runtime: str, folder: str | Path | No
             print(f"stance: exporting the encoder to ONNX for runtime {runtime!r} into {cache} (once; "
                   "`stance export` stores it with the model)", file=sys.stderr)
             try:
-                path = export_onnx(body, tokenizer, cache)[runtime]
+                path = export_onnx(get_body(), tokenizer, cache)[runtime]
             except OSError as exc:
                 raise StanceError(Errors.E051.format(uri=str(base), out=cache, detail=exc)) from None
     return onnx_runner(path)
