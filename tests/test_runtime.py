@@ -135,3 +135,28 @@ def test_choose_runtime_takes_the_fastest_within_the_accuracy_bound(fitted, tmp_
     runtime, scores = choose_runtime(Lossy(), TEXTS, Y, tmp_path)
     assert runtime == "onnx"
     assert scores["onnx-int8_stance"] < scores["torch_stance"] - 0.01
+
+
+def test_fast_tokenizer_gives_the_transformers_ids(tiny_encoder):
+    from transformers import AutoTokenizer
+
+    from stance.models.tokenize import FastTokenizer
+
+    texts = [*TEXTS, "", "日本語 😀 «quotes»", "word " * 300]
+    ours = FastTokenizer(tiny_encoder)(texts, padding=True, truncation=True, max_length=128, return_tensors="np")
+    ref = AutoTokenizer.from_pretrained(tiny_encoder)(texts, padding=True, truncation=True, max_length=128,
+                                                      return_tensors="np")
+    assert (ours["input_ids"] == ref["input_ids"]).all()
+    assert (ours["attention_mask"] == ref["attention_mask"]).all()
+
+
+def test_onnx_scoring_never_imports_transformers_or_torch(tiny_encoder, tmp_path):
+    import subprocess
+    import sys
+
+    fitted = tmp_path / "model"  # the embedding family; the fine-tuned one keeps torch heads
+    Pipeline(get_family("embedding.v1")(encoder=tiny_encoder, **OVERFIT["embedding.v1"]).fit(TEXTS, Y)).save(fitted)
+    code = ("import sys; from stance.pipeline import Pipeline; p = Pipeline.load(sys.argv[1]); p.set_runtime('onnx'); "
+            "p.classifier.predict_proba(['We are ready.']); print(sorted({'torch', 'transformers'} & set(sys.modules)))")
+    out = subprocess.run([sys.executable, "-c", code, str(fitted)], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"

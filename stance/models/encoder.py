@@ -63,13 +63,19 @@ class Encoder:
 
     def __init__(self, name: str = PACKAGED, max_length: int = 128, batch_size: int = 64,
                  runtime: str = "torch", folder: str | Path | None = None) -> None:
-        from transformers import AutoConfig, AutoTokenizer
+        import json
 
         from stance.models.runtime import make_runner
+        from stance.models.tokenize import FastTokenizer
 
         self.path = encoder_path(name)
-        self.tokenizer = AutoTokenizer.from_pretrained(str(self.path), local_files_only=True)
-        self.config = AutoConfig.from_pretrained(str(self.path), local_files_only=True)
+        if FastTokenizer.available(self.path):  # no transformers import on the ONNX path
+            self.tokenizer: Any = FastTokenizer(self.path)
+        else:
+            from transformers import AutoTokenizer
+
+            self.tokenizer = AutoTokenizer.from_pretrained(str(self.path), local_files_only=True)
+        self.hidden_size = int(json.loads((self.path / "config.json").read_text(encoding="utf-8"))["hidden_size"])
         self._model: Any = None  # loaded only when a runtime needs the torch weights
         self.max_length = max_length
         self.batch_size = batch_size
@@ -86,7 +92,7 @@ class Encoder:
 
     @property
     def dim(self) -> int:
-        return int(self.config.hidden_size)
+        return self.hidden_size
 
     def encode(self, texts: list[str]) -> np.ndarray:
         """Embed ``texts``; batches are sorted by length so padding stays small."""
