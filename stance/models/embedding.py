@@ -66,11 +66,10 @@ class EmbeddingClassifier(StanceClassifier):
         self.encoder_ = None  # rebuilt with the new runtime on next use
 
     def export_runtime(self, folder: str | Path) -> list[Path]:
-        from stance.models.encoder import encoder_path, load_transformer
         from stance.models.runtime import export_onnx
 
-        tokenizer, body = load_transformer(encoder_path(self.encoder))
-        return list(export_onnx(body.eval(), tokenizer, folder).values())
+        encoder = self._encoder()  # the weights training already loaded, not a second copy
+        return list(export_onnx(encoder.model, encoder.tokenizer, folder).values())
 
     def _features(self, X: list[str], fit: bool = False) -> Any:
         emb = self._encoder().encode(list(X)) * self.embedding_weight
