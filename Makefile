@@ -1,4 +1,4 @@
-# stance: make demo | make test | make lint | make bench | make fuzz | make ui | make corpus-check
+# stance: make demo | make test | make lint | make bench | make experiments | make fuzz | make ui | make corpus-check
 SHELL := /bin/bash
 VENV := .venv
 PY := $(VENV)/bin/python
@@ -34,6 +34,10 @@ bench: install
 
 bench-batch: install
 	$(PY) experiments/bench_batch.py
+
+SEEDS ?= 13 14 15
+experiments: install  # every configs/*.yaml x SEEDS into MLflow, then experiments/RESULTS.md (about 2 h on 2 cores)
+	$(PY) -m stance.experiments --seeds $(SEEDS)
 
 FUZZ_MINUTES ?= 10
 fuzz: install  # hypothesis over segment, attribute and score; make fuzz FUZZ_MINUTES=1

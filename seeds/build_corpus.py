@@ -26,6 +26,8 @@ import re
 import sys
 from pathlib import Path
 
+from stance.newsmtsc import article_of as newsmtsc_group
+
 ROOT = Path(__file__).resolve().parent
 ANNOTATIONS = ROOT / "annotations"
 OUT = ROOT / "corpus"
@@ -44,12 +46,6 @@ GAP = re.compile(r"(?:\s|</?[A-Za-z][^<>]*>)*(?:(?:Q|[A-Z][A-Z.'\u2019\- ]*[A-Z.
 
 class AnnotationError(ValueError):
     """A record in an annotation file breaks the corpus rules."""
-
-
-def newsmtsc_group(newsmtsc_id: str) -> str:
-    """Return the article a NewsMTSC sentence comes from (``allsides_<n>`` or ``polusa_v1_<n>``)."""
-    parts = newsmtsc_id.split("_")
-    return "_".join(parts[:3] if parts[0] == "polusa" else parts[:2])
 
 
 def _check_labels(sent: dict, where: str) -> None:

@@ -31,6 +31,16 @@ class DataConfig(_Frozen):
     # Weight of each source's sentences in the loss (default 1). Real text is where the model is
     # used, so recipes may weigh it above the cleaner authored articles.
     source_weights: dict[str, float] = Field(default_factory=dict)
+    # The split's own seed, apart from the run's ``seed``: runs that differ only in seed share
+    # one test split, so their spread is the model's, not the split's.
+    split_seed: int = 13
+    # NewsMTSC's train split as extra sentiment-only training sentences (None: not used), their
+    # weight in the sentiment loss, and a cap on how many (a seeded sample; None: all).
+    newsmtsc: str | None = None
+    newsmtsc_weight: float = Field(default=1.0, gt=0)
+    newsmtsc_limit: int | None = Field(default=None, gt=0)
+    # Where NewsMTSC's evaluation sets are read for the F1m report (None or missing: skipped).
+    newsmtsc_eval: str | None = "seeds/newsmtsc"
 
 
 class ModelConfig(_Frozen):
@@ -38,7 +48,7 @@ class ModelConfig(_Frozen):
 
     family: str = "tfidf.v1"
     params: dict[str, Any] = Field(default_factory=dict)
-    input: Literal["sentence", "speaker"] = "speaker"
+    input: Literal["sentence", "speaker", "context"] = "speaker"
 
     @model_validator(mode="after")
     def _check_params(self) -> ModelConfig:
@@ -69,6 +79,8 @@ class TrackingConfig(_Frozen):
     registered_model: str = "stance"
     promote: Literal["auto", "always", "never"] = "auto"
     promote_margin: float = 0.0
+    # Log and register the model (False: metrics, plots and tables only, as `make experiments` runs).
+    log_model: bool = True
 
 
 class RunConfig(_Frozen):

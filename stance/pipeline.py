@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from stance.errors import Errors, StanceError
-from stance.models.base import StanceClassifier, load_classifier, model_input
+from stance.models.base import StanceClassifier, load_classifier, model_input, previous_texts
 from stance.text.segment import clean_text, segment
 from stance.types import AUTHOR, LABELS, TASKS, Document, Prediction, Sentence
 
@@ -108,7 +108,9 @@ class Pipeline:
         """Label sentences; meta lines (credits, links, bylines) are always neutral."""
         if not sentences:
             return []
-        inputs = [model_input(s.clean[: self.max_chars], s.speaker, s.kind, self.input_mode) for s in sentences]
+        previous = previous_texts([(s.doc_id, s.sent_idx) for s in sentences], [s.clean for s in sentences])
+        inputs = [model_input(s.clean[: self.max_chars], s.speaker, s.kind, self.input_mode, prev)
+                  for s, prev in zip(sentences, previous, strict=True)]
         probas = self.classifier.predict_proba(inputs)
         cut = self.classifier.exceeds_window(inputs)  # longer than the encoder's token window
         scores = {task: _ordered(probas[j], self.classifier.classes_[j], LABELS.of(task))

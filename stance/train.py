@@ -23,7 +23,8 @@ from stance.evaluate import (
     pr_curves,
     reliability_bins,
 )
-from stance.models.base import model_input
+from stance.models.base import model_input, previous_texts
+from stance.models.calibration import temper
 from stance.models.registry import get_family
 from stance.models.runtime import RUNTIME_DIR, choose_runtime
 from stance.pipeline import Pipeline
@@ -35,8 +36,12 @@ MISCLASSIFIED_TABLE = "misclassified_validation.json"
 
 
 def inputs_of(rows: Any, mode: str) -> list[str]:
-    """Model inputs of corpus rows (clean text, gold speaker and kind)."""
-    return [model_input(clean_text(r["text"]), r["speaker"] or None, r["kind"], mode) for r in rows]
+    """Model inputs of corpus rows (clean text, gold speaker and kind, the previous row of its document)."""
+    rows = list(rows)
+    clean = [clean_text(r["text"]) for r in rows]
+    previous = previous_texts([(r["doc_id"], r["sent_idx"]) for r in rows], clean)
+    return [model_input(c, r["speaker"] or None, r["kind"], mode, p)
+            for r, c, p in zip(rows, clean, previous, strict=True)]
 
 
 def labels_of(rows: Any) -> np.ndarray:
@@ -44,16 +49,19 @@ def labels_of(rows: Any) -> np.ndarray:
     return np.array([[r["stance"], r["sentiment"]] for r in rows], dtype=object)
 
 
-def split_metrics(pipeline: Pipeline, rows: Any, prefix: str) -> tuple[dict[str, float], dict[str, Any]]:
+def split_metrics(pipeline: Pipeline, rows: Any, prefix: str,
+                  probas: list[np.ndarray] | None = None) -> tuple[dict[str, float], dict[str, Any]]:
     """Metrics of one split: flat numbers to log, and the full reports per task.
 
     A task's report is ``classification_metrics`` plus ``ece``, ``reliability`` and
     ``pr_curves`` (the plots' data), and each sentence's ``pred`` and ``confidence`` (the
-    probability of the predicted label).
+    probability of the predicted label). ``probas`` are the classifier's scores of ``rows`` when
+    already computed.
     """
-    X = inputs_of(rows, pipeline.input_mode)
+    rows = list(rows)
+    if probas is None:
+        probas = pipeline.classifier.predict_proba(inputs_of(rows, pipeline.input_mode))
     y = labels_of(rows)
-    probas = pipeline.classifier.predict_proba(X)
     flat: dict[str, float] = {}
     reports: dict[str, Any] = {}
     for j, task in enumerate(TASKS):
@@ -76,6 +84,85 @@ def split_metrics(pipeline: Pipeline, rows: Any, prefix: str) -> tuple[dict[str,
             for measure in ("precision", "recall", "f1"):
                 flat[f"{prefix}_{task}_{measure}_{lab}"] = c[measure]
     return flat, reports
+
+
+def calibrated_metrics(pipeline: Pipeline, corpus: Any) -> tuple[dict[str, float], dict[str, Any]]:
+    """Fit the temperatures on validation; metrics of validation, test and each test source.
+
+    ECE before calibration is logged as ``<split>_<task>_ece_raw``; every other figure is of the
+    calibrated scores (macro-F1 is the same either way: a temperature never changes the argmax).
+    """
+    classifier = pipeline.classifier
+    splits = {"val": corpus["validation"].to_list(), "test": corpus["test"].to_list()}
+    raw = {k: classifier._predict_proba(inputs_of(rows, pipeline.input_mode)) for k, rows in splits.items()}
+    metrics: dict[str, float] = {}
+    for prefix, rows in splits.items():
+        gold = labels_of(rows)
+        for j, task in enumerate(TASKS):
+            index = {c: k for k, c in enumerate(classifier.classes_[j])}
+            gold_idx = np.array([index.get(g, -1) for g in gold[:, j]])
+            metrics[f"{prefix}_{task}_ece_raw"] = expected_calibration_error(raw[prefix][j], gold_idx)
+    temperatures = classifier.calibrate([], labels_of(splits["val"]), probas=raw["val"])
+    metrics.update({f"{task}_temperature": t for task, t in zip(TASKS, temperatures, strict=True)})
+    reports: dict[str, Any] = {}
+    calibrated = {k: [temper(p, t) for p, t in zip(v, temperatures, strict=True)] for k, v in raw.items()}
+    for prefix, rows in splits.items():
+        flat, reports[prefix] = split_metrics(pipeline, rows, prefix, calibrated[prefix])
+        metrics.update(flat)
+    test = splits["test"]
+    for source in sorted({r["source"] for r in test}):
+        idx = [i for i, r in enumerate(test) if r["source"] == source]
+        flat, _ = split_metrics(pipeline, [test[i] for i in idx], f"test_{source}",
+                                [p[idx] for p in calibrated["test"]])
+        metrics[f"test_{source}_stance_macro_f1"] = flat[f"test_{source}_stance_macro_f1"]
+        metrics[f"test_{source}_sentiment_macro_f1"] = flat[f"test_{source}_sentiment_macro_f1"]
+    return metrics, reports
+
+
+def newsmtsc_metrics(pipeline: Pipeline, folder: str | Path) -> dict[str, float]:
+    """Sentiment F1m on NewsMTSC's two evaluation sets (sentence-level input, not target-aware)."""
+    from stance import newsmtsc
+
+    def predict(sentences: list[str]) -> list[str]:
+        X = [model_input(clean_text(s), None, "body", pipeline.input_mode) for s in sentences]
+        return [str(v) for v in pipeline.classifier.predict(X)[:, TASKS.index("sentiment")]]
+
+    return {f"newsmtsc_{name}_sentiment_f1m": v for name, v in newsmtsc.evaluate(predict, folder).items()}
+
+
+def throughput(classifier: Any, X: list[str]) -> float:
+    """Classifier sentences per second on ``X`` (one warm-up batch first), on this machine's CPU."""
+    from stance.models.encoder import memo_paused
+
+    with memo_paused():
+        classifier.predict_proba(X[:16])
+        started = time.perf_counter()
+        classifier.predict_proba(X)
+        return len(X) / max(time.perf_counter() - started, 1e-9)
+
+
+def training_set(config: RunConfig, corpus: Any) -> tuple[list[dict[str, Any]], np.ndarray, dict[str, int]]:
+    """The training rows (corpus train split, plus NewsMTSC sentiment rows if the config says so).
+
+    Returns the rows, each row's sample weight and what was added.
+    """
+    rows = corpus["train"].to_list()
+    weights = config.data.source_weights
+    sample_weight = [weights.get(r["source"], 1.0) for r in rows]
+    added: dict[str, int] = {}
+    if config.data.newsmtsc:
+        from stance import newsmtsc
+        from stance.data import validate_corpus
+
+        docs, _ = validate_corpus(config.data.corpus)
+        held_out = {docs[r["doc_id"]].get("group") or "" for split in ("validation", "test") for r in corpus[split]}
+        texts = {r["text"].strip() for split in corpus for r in corpus[split]}
+        extra, counts = newsmtsc.sentiment_rows(config.data.newsmtsc, held_out, texts, config.data.newsmtsc_limit,
+                                                config.seed)
+        rows += extra
+        sample_weight += [config.data.newsmtsc_weight] * len(extra)
+        added = {f"newsmtsc_{k}": v for k, v in counts.items()}
+    return rows, np.array(sample_weight, dtype=float), added
 
 
 def _git_commit() -> str:
@@ -137,46 +224,39 @@ def train(config: RunConfig, tracker: Tracker, output_dir: str | Path, stdout: T
 
     stdout = stdout or sys.stdout
     output_dir = Path(output_dir)
-    corpus = load_corpus(config.data.corpus, seed=config.seed, validation_fraction=config.data.validation_fraction,
+    corpus = load_corpus(config.data.corpus, seed=config.data.split_seed,
+                         validation_fraction=config.data.validation_fraction,
                          test_fraction=config.data.test_fraction, sources=config.data.sources)
     family = get_family(config.model.family)
     params = {**config.model.params}
     if "seed" in family().get_params():
         params.setdefault("seed", config.seed)
+    train_rows, sample_weight, added = training_set(config, corpus)
     with tracker.start(config.run_name, config.tracking.experiment):
         tracker.log_params({"config": config.model_dump(mode="json"), "git_commit": _git_commit(),
-                            **{f"n_{s}": len(corpus[s]) for s in corpus}})
+                            **{f"n_{s}": len(corpus[s]) for s in corpus}, **added})
         tracker.log_text(dump_config(config), "config.yaml")
         log_datasets(tracker, corpus, config.data.corpus)
         started = time.perf_counter()
         classifier = family(**params)
         fit_args: dict[str, Any] = {}
         accepted = inspect.signature(classifier.fit).parameters
-        if config.data.source_weights and "sample_weight" in accepted:
-            weights = config.data.source_weights
-            fit_args["sample_weight"] = np.array([weights.get(s, 1.0) for s in corpus["train"]["source"]])
+        if (config.data.source_weights or added) and "sample_weight" in accepted:
+            fit_args["sample_weight"] = sample_weight
         if "eval_set" in accepted:  # families that train in epochs
             validation = corpus["validation"]
             fit_args["eval_set"] = (inputs_of(validation, config.model.input), labels_of(validation))
             # Curves live under "epoch/", apart from the final metrics of the same name.
             fit_args["callback"] = lambda epoch, m: tracker.log_metrics({f"epoch/{k}": v for k, v in m.items()},
                                                                         step=epoch)
-        classifier.fit(inputs_of(corpus["train"], config.model.input), labels_of(corpus["train"]), **fit_args)
+        classifier.fit(inputs_of(train_rows, config.model.input), labels_of(train_rows), **fit_args)
         train_seconds = time.perf_counter() - started
         pipeline = Pipeline(classifier, input_mode=config.model.input)
         metrics: dict[str, float] = {"train_seconds": train_seconds}
-        reports: dict[str, Any] = {}
-        for split, prefix in (("validation", "val"), ("test", "test")):
-            flat, rep = split_metrics(pipeline, corpus[split], prefix)
-            metrics.update(flat)
-            reports[prefix] = rep
-        test = corpus["test"].to_list()
-        for source in sorted({r["source"] for r in test}):
-            rows = [r for r in test if r["source"] == source]
-            flat, _ = split_metrics(pipeline, rows, f"test_{source}")
-            metrics[f"test_{source}_stance_macro_f1"] = flat[f"test_{source}_stance_macro_f1"]
-            metrics[f"test_{source}_sentiment_macro_f1"] = flat[f"test_{source}_sentiment_macro_f1"]
-        tracker.log_metrics(metrics)
+        flat, reports = calibrated_metrics(pipeline, corpus)
+        metrics.update(flat)
+        if config.data.newsmtsc_eval and Path(config.data.newsmtsc_eval).is_dir():
+            metrics.update(newsmtsc_metrics(pipeline, config.data.newsmtsc_eval))
         text_report = "\n\n".join(format_report(f"{prefix} {task}", reports[prefix][task])
                                   for prefix in reports for task in TASKS)
         tracker.log_text(text_report, "evaluation.txt")
@@ -189,10 +269,17 @@ def train(config: RunConfig, tracker: Tracker, output_dir: str | Path, stdout: T
                                                  labels_of(corpus["validation"]), model_dir)
             pipeline.write_settings(model_dir, runtime)
             tracker.log_params({"runtime": runtime})
-            tracker.log_metrics({f"runtime/{k.rsplit('_', 1)[0]}/val_{k.rsplit('_', 1)[1]}_macro_f1": v
-                                 for k, v in by_runtime.items()})
+            metrics.update({f"runtime/{k.rsplit('_', 1)[0]}/val_{k.rsplit('_', 1)[1]}_macro_f1": v
+                            for k, v in by_runtime.items()})
+            pipeline.classifier.set_runtime(runtime, model_dir)
+        metrics["cpu_sentences_per_s"] = throughput(pipeline.classifier,
+                                                    inputs_of(corpus["test"], pipeline.input_mode))
+        tracker.log_metrics(metrics)
         print(text_report, file=stdout)
-        model_info = tracker.log_model(model_dir, config.tracking.registered_model, metrics[METRIC_FOR_PROMOTION],
-                                       config.tracking.promote, config.tracking.promote_margin)
+        model_info: dict[str, Any] = {}
+        if config.tracking.log_model:
+            model_info = tracker.log_model(model_dir, config.tracking.registered_model,
+                                           metrics[METRIC_FOR_PROMOTION], config.tracking.promote,
+                                           config.tracking.promote_margin)
     return {"metrics": metrics, "model_dir": str(model_dir), "model": model_info,
             "run_id": getattr(tracker, "run_id", None)}

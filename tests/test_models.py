@@ -102,3 +102,49 @@ def test_model_input_tags():
     assert model_input("We are ready.", "Jen Psaki") == "[PARTY] We are ready."
     assert model_input("Talks stall", "AUTHOR", kind="headline") == "[HEADLINE] Talks stall"
     assert model_input("We are ready.", "Jen Psaki", mode="sentence") == "We are ready."
+
+
+@pytest.mark.parametrize("name", sorted(FAMILIES))
+def test_a_missing_label_trains_only_the_other_head(name, tiny_encoder):
+    """Rows with stance None (NewsMTSC sentences) teach sentiment; stance learns from the rest."""
+    params = dict(OVERFIT[name])
+    if name != "tfidf.v1":
+        params["encoder"] = tiny_encoder
+    extra = ["[AUTHOR] The harvest was a disaster for the farmers.", "[AUTHOR] The festival was a joy."]
+    X = TEXTS + extra
+    y = np.vstack([Y, np.array([[None, "negative"], [None, "positive"]], dtype=object)])
+    fit_args = {"eval_set": (TEXTS, Y)} if name.startswith("finetune") else {}
+    model = get_family(name)(**params).fit(X, y, **fit_args)
+    assert (model.predict(TEXTS) == Y).all()
+    assert list(model.predict(extra)[:, 1]) == ["negative", "positive"]
+    with pytest.raises(ValueError, match="no row has a stance label"):
+        get_family(name)(**params).fit(extra, np.array([[None, "negative"], [None, "positive"]], dtype=object))
+
+
+def test_calibration_is_saved_and_changes_confidence_not_labels(tmp_path):
+    model = get_family("tfidf.v1")(C=1000.0).fit(TEXTS, Y)
+    raw = model.predict_proba(TEXTS)
+    pred = model.predict(TEXTS)
+    # Validation where half the confident answers are wrong: the fitted temperature must soften.
+    y_val = Y.copy()
+    y_val[::2, 0] = "neutral"
+    temperatures = model.calibrate(TEXTS, y_val)
+    assert temperatures[0] > 1.0
+    calibrated = model.predict_proba(TEXTS)
+    assert (calibrated[0].max(axis=1) < raw[0].max(axis=1)).all()
+    assert (model.predict(TEXTS) == pred).all()
+    loaded = load_classifier(model.save(tmp_path / "m"))
+    assert loaded.temperatures_ == pytest.approx(temperatures)
+    assert np.allclose(loaded.predict_proba(TEXTS)[0], calibrated[0])
+
+
+def test_fit_temperature_recovers_a_known_temperature():
+    from stance.models.calibration import fit_temperature, temper
+
+    rng = np.random.default_rng(0)
+    logits = rng.normal(size=(4000, 3)) * 3
+    true = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
+    gold = np.array([rng.choice(3, p=p) for p in true])
+    overconfident = temper(true, 0.5)  # what a model twice too sure would say
+    assert fit_temperature(overconfident, gold) == pytest.approx(2.0, rel=0.1)
+    assert fit_temperature(overconfident[:1], gold[:1]) == 1.0  # nothing to fit on

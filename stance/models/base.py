@@ -3,7 +3,10 @@
 A classifier predicts two tasks at once, stance and sentiment: ``fit(X, y)`` takes model input
 strings and an ``(n, 2)`` array of labels; ``predict`` returns an ``(n, 2)`` array of labels;
 ``predict_proba`` returns one ``(n, n_classes)`` array per task, columns in ``classes_[task]``
-order. ``save(dir)`` writes a folder with ``manifest.json`` (family, stance version, labels,
+order, after the temperatures :meth:`StanceClassifier.calibrate` fitted (families implement
+``_predict_proba``, the uncalibrated scores). A label may be ``None``: that row has no label for
+that task (NewsMTSC sentences carry sentiment only) and the task's head does not train on it.
+``save(dir)`` writes a folder with ``manifest.json`` (family, stance version, labels,
 params, library versions) beside the family's payload; :func:`load_classifier` reads it back
 through the registry.
 """
@@ -19,17 +22,26 @@ import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
 
 from stance.errors import Errors, StanceError
+from stance.models.calibration import fit_temperature, temper
 from stance.types import AUTHOR, LABELS, TASKS
 
 MANIFEST = "manifest.json"
+CALIBRATION = "calibration.json"
 
 
-def model_input(text: str, speaker: str | None = None, kind: str = "body", mode: str = "speaker") -> str:
+INPUT_MODES = ("sentence", "speaker", "context")
+PREVIOUS_CHARS = 300  # of the previous sentence, in ``context`` mode
+
+
+def model_input(text: str, speaker: str | None = None, kind: str = "body", mode: str = "speaker",
+                previous: str = "") -> str:
     """The string a classifier sees for one sentence.
 
     ``mode="sentence"`` gives the clean sentence alone; ``mode="speaker"`` prefixes whether the
     journalist narrates it, a quoted party speaks, or it is a headline, since the same words
-    mean a stance in a party's mouth and background in the journalist's.
+    mean a stance in a party's mouth and background in the journalist's; ``mode="context"`` adds
+    the previous sentence of the document after the sentence (so truncation cuts the context,
+    not the sentence), where a quotation's topic is often named.
     """
     if mode == "sentence":
         return text
@@ -39,7 +51,15 @@ def model_input(text: str, speaker: str | None = None, kind: str = "body", mode:
         tag = "[AUTHOR]"
     else:
         tag = "[PARTY]"
+    if mode == "context" and previous:
+        return f"{tag} {text} [PREVIOUS] {previous[:PREVIOUS_CHARS]}"
     return f"{tag} {text}"
+
+
+def previous_texts(keys: list[tuple[str, int]], texts: list[str]) -> list[str]:
+    """For each ``(doc_id, sent_idx)``, the text of sentence ``sent_idx - 1`` of that document, if given."""
+    by_key = dict(zip(keys, texts, strict=True))
+    return [by_key.get((doc, idx - 1), "") for doc, idx in keys]
 
 
 class StanceClassifier(ClassifierMixin, BaseEstimator):
@@ -52,9 +72,11 @@ class StanceClassifier(ClassifierMixin, BaseEstimator):
         if arr.ndim != 2 or arr.shape[1] != len(TASKS):
             raise ValueError(f"y must have shape (n, {len(TASKS)}) (stance, sentiment); got {arr.shape}")
         for j, task in enumerate(TASKS):
-            bad = set(arr[:, j]) - set(LABELS.of(task))
+            bad = set(arr[:, j]) - set(LABELS.of(task)) - {None}
             if bad:
-                raise ValueError(f"unknown {task} labels {sorted(bad)}; expected {LABELS.of(task)}")
+                raise ValueError(f"unknown {task} labels {sorted(bad)}; expected {LABELS.of(task)} or None")
+            if not labelled(arr, j).any():
+                raise ValueError(f"no row has a {task} label")
         return arr
 
     def predict(self, X: list[str]) -> np.ndarray:
@@ -63,8 +85,34 @@ class StanceClassifier(ClassifierMixin, BaseEstimator):
         cols = [np.asarray(self.classes_[j])[p.argmax(axis=1)] for j, p in enumerate(probas)]
         return np.stack(cols, axis=1) if len(X) else np.empty((0, len(TASKS)), dtype=object)
 
-    def predict_proba(self, X: list[str]) -> list[np.ndarray]:  # pragma: no cover - abstract
+    def predict_proba(self, X: list[str]) -> list[np.ndarray]:
+        """One probability array per task, columns in ``classes_`` order, calibrated if fitted so."""
+        probas = self._predict_proba(X)
+        temperatures = getattr(self, "temperatures_", None)
+        if not temperatures:
+            return probas
+        return [temper(p, t) for p, t in zip(probas, temperatures, strict=True)]
+
+    def _predict_proba(self, X: list[str]) -> list[np.ndarray]:  # pragma: no cover - abstract
         raise NotImplementedError
+
+    def calibrate(self, X: list[str], y: Any, probas: list[np.ndarray] | None = None) -> list[float]:
+        """Fit one temperature per task on held-out ``X, y`` (rows with a ``None`` label skipped).
+
+        ``probas``, if given, are the uncalibrated scores of ``X`` already computed.
+
+        Returns:
+            The temperatures, in task order; ``predict_proba`` applies them from now on.
+        """
+        labels = np.asarray(y, dtype=object)
+        probas = self._predict_proba(list(X)) if probas is None else probas
+        temperatures = []
+        for j, classes in enumerate(self.classes_):
+            index = {c: k for k, c in enumerate(classes)}
+            gold = np.array([index.get(v, -1) for v in labels[:, j]])
+            temperatures.append(fit_temperature(probas[j], gold))
+        self.temperatures_ = temperatures
+        return temperatures
 
     def save(self, path: str | Path) -> Path:
         """Write the model folder: manifest plus the family's payload."""
@@ -75,6 +123,9 @@ class StanceClassifier(ClassifierMixin, BaseEstimator):
         path = Path(path)
         path.mkdir(parents=True, exist_ok=True)
         self._save_payload(path)
+        if getattr(self, "temperatures_", None):
+            (path / CALIBRATION).write_text(json.dumps({"temperatures": dict(zip(TASKS, self.temperatures_,
+                                                                               strict=True))}), encoding="utf-8")
         manifest = {
             "family": self.family, "stance_version": __version__,
             "labels": {task: list(LABELS.of(task)) for task in TASKS},
@@ -91,6 +142,9 @@ class StanceClassifier(ClassifierMixin, BaseEstimator):
         manifest = read_manifest(path)
         model = cls(**manifest["params"])
         model._load_payload(path)
+        if (path / CALIBRATION).is_file():
+            temperatures = json.loads((path / CALIBRATION).read_text(encoding="utf-8"))["temperatures"]
+            model.temperatures_ = [float(temperatures[task]) for task in TASKS]
         return model
 
     def set_runtime(self, runtime: str, folder: str | Path | None = None) -> None:
@@ -116,6 +170,11 @@ class StanceClassifier(ClassifierMixin, BaseEstimator):
 
     def _load_payload(self, path: Path) -> None:  # pragma: no cover - abstract
         raise NotImplementedError
+
+
+def labelled(labels: np.ndarray, task: int) -> np.ndarray:
+    """Boolean mask of the rows that carry a label for task column ``task``."""
+    return np.array([v is not None for v in labels[:, task]], dtype=bool)
 
 
 def read_manifest(path: Path) -> dict[str, Any]:

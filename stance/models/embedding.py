@@ -15,7 +15,7 @@ import numpy as np
 from scipy import sparse
 from sklearn.linear_model import LogisticRegression
 
-from stance.models.base import StanceClassifier
+from stance.models.base import StanceClassifier, labelled
 from stance.models.encoder import PACKAGED, Encoder, over_window
 from stance.models.tfidf import ngram_features
 from stance.types import TASKS
@@ -87,16 +87,18 @@ class EmbeddingClassifier(StanceClassifier):
         labels = self._check_y(y)
         self.set_runtime("torch")
         features = self._features(X, fit=True)
-        self.heads_ = [
-            LogisticRegression(C=self.C, max_iter=3000, class_weight=self.class_weight,
-                               random_state=self.seed).fit(features, labels[:, j], sample_weight=sample_weight)
-            for j in range(len(TASKS))
-        ]
+        self.heads_ = []
+        for j in range(len(TASKS)):
+            rows = labelled(labels, j)
+            head = LogisticRegression(C=self.C, max_iter=3000, class_weight=self.class_weight, random_state=self.seed)
+            self.heads_.append(head.fit(features[rows], labels[rows, j].astype(str),
+                                        sample_weight=None if sample_weight is None
+                                        else np.asarray(sample_weight)[rows]))
         self.classes_ = [np.asarray(h.classes_) for h in self.heads_]
         return self
 
-    def predict_proba(self, X: list[str]) -> list[np.ndarray]:
-        """One probability array per task, columns in ``classes_`` order."""
+    def _predict_proba(self, X: list[str]) -> list[np.ndarray]:
+        """One uncalibrated probability array per task, columns in ``classes_`` order."""
         from sklearn.utils.validation import check_is_fitted
 
         check_is_fitted(self, "heads_")

