@@ -106,5 +106,5 @@ def evaluate(predict: Any, folder: str | Path = FOLDER) -> dict[str, float]:
         predicted = dict(zip(sentences, predict(sentences), strict=True))
         pred = [predicted[t["sentence"]] for t in targets]
         scores[name] = 100 * float(f1_score([t["label"] for t in targets], pred, average="macro",
-                                            labels=list(POLARITY.values())))
+                                            labels=list(POLARITY.values()), zero_division=0))
     return scores

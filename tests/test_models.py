@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from stance.errors import StanceError
-from stance.models.base import load_classifier, model_input
+from stance.models.base import load_classifier, model_input, previous_texts
 from stance.models.registry import FAMILIES, get_family
 from stance.types import LABELS
 
@@ -102,6 +102,31 @@ def test_model_input_tags():
     assert model_input("We are ready.", "Jen Psaki") == "[PARTY] We are ready."
     assert model_input("Talks stall", "AUTHOR", kind="headline") == "[HEADLINE] Talks stall"
     assert model_input("We are ready.", "Jen Psaki", mode="sentence") == "We are ready."
+    assert model_input("We are ready.", "Jen Psaki", mode="context", previous="Talks began.") == \
+        "[PARTY] We are ready. [PREVIOUS] Talks began."
+    assert model_input("Talks began.", "AUTHOR", mode="context") == "[AUTHOR] Talks began."  # a first sentence
+    assert model_input("Yes.", "AUTHOR", mode="speaker", previous="Talks began.") == "[AUTHOR] Yes."
+
+
+def test_previous_texts_stay_within_a_document():
+    keys = [("a", 0), ("a", 1), ("b", 0), ("a", 2), ("b", 1)]
+    assert previous_texts(keys, ["A0", "A1", "B0", "A2", "B1"]) == ["", "A0", "", "A1", "B0"]
+
+
+def test_pipeline_shows_the_previous_sentence_in_context_mode():
+    from stance.pipeline import Pipeline
+    from stance.types import Sentence
+
+    class Recorder(get_family("tfidf.v1")):
+        def _predict_proba(self, X):
+            self.seen = list(X)
+            return super()._predict_proba(X)
+
+    model = Recorder(C=10.0).fit(TEXTS, Y)
+    sents = [Sentence("d", i, 0, len(t), t, t, "body", spk) for i, (t, spk) in
+             enumerate([("Talks opened.", "AUTHOR"), ("We are ready.", "Jen Psaki")])]
+    Pipeline(model, input_mode="context").classify(sents)
+    assert model.seen == ["[AUTHOR] Talks opened.", "[PARTY] We are ready. [PREVIOUS] Talks opened."]
 
 
 @pytest.mark.parametrize("name", sorted(FAMILIES))

