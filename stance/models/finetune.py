@@ -168,16 +168,29 @@ class FinetuneClassifier(StanceClassifier):
         return counts.sum() / (n * counts)
 
     def _predict(self, X: list[str], y: np.ndarray | None = None) -> tuple[list[np.ndarray], float]:
+        """Probabilities per task (batches sorted by length) and, given gold ``y``, the mean loss.
+
+        fp32 PyTorch runs the whole network; another runtime gives the pooled states and the
+        linear heads finish.
+        """
         import torch
 
         self.net_.eval()
+        runner = None if getattr(self, "runtime_", "torch") == "torch" else self._runtime_runner()
         out = [np.zeros((len(X), len(LABELS.of(t))), dtype=np.float32) for t in TASKS]
         order = sorted(range(len(X)), key=lambda i: len(X[i]))
         loss = 0.0
         with torch.inference_mode():
             for k in range(0, len(order), 64):
                 idx = order[k: k + 64]
-                logits = self._logits([X[i] for i in idx])
+                texts = [X[i] for i in idx]
+                if runner is None:
+                    logits = self._logits(texts)
+                else:
+                    batch = self.tokenizer_(texts, padding=True, truncation=True, max_length=self.max_length,
+                                            return_tensors="np")
+                    pooled = torch.from_numpy(runner(batch["input_ids"], batch["attention_mask"]))
+                    logits = tuple(self.net_[task](pooled) for task in TASKS)
                 for j, task in enumerate(TASKS):
                     out[j][idx] = torch.softmax(logits[j], dim=-1).numpy()
                     if y is not None:
@@ -191,31 +204,17 @@ class FinetuneClassifier(StanceClassifier):
         from sklearn.utils.validation import check_is_fitted
 
         check_is_fitted(self, "net_")
-        if getattr(self, "runtime_", "torch") == "torch":
-            return self._predict(list(X))[0]
-        return self._predict_runtime(list(X))
+        return self._predict(list(X))[0]
 
-    def _predict_runtime(self, X: list[str]) -> list[np.ndarray]:
-        """Pooled states from the chosen runtime, then the linear heads."""
-        import torch
-
+    def _runtime_runner(self) -> Any:
+        """The pooled-state runner of the chosen runtime (built once per runtime and folder)."""
         from stance.models.runtime import make_runner
 
         key = (self.runtime_, getattr(self, "runtime_folder_", None))
         if getattr(self, "_runner_key", None) != key:
             self._runner = make_runner(self.net_["body"], self.tokenizer_, self.runtime_, key[1])
             self._runner_key = key
-        out = [np.zeros((len(X), len(LABELS.of(t))), dtype=np.float32) for t in TASKS]
-        order = sorted(range(len(X)), key=lambda i: len(X[i]))
-        for k in range(0, len(order), 64):
-            idx = order[k: k + 64]
-            batch = self.tokenizer_([X[i] for i in idx], padding=True, truncation=True, max_length=self.max_length,
-                                    return_tensors="np")
-            pooled = torch.from_numpy(self._runner(batch["input_ids"], batch["attention_mask"]))
-            with torch.inference_mode():
-                for j, task in enumerate(TASKS):
-                    out[j][idx] = torch.softmax(self.net_[task](pooled), dim=-1).numpy()
-        return out
+        return self._runner
 
     def exceeds_window(self, X: list[str]) -> np.ndarray:
         from stance.models.encoder import over_window
