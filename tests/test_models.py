@@ -173,3 +173,21 @@ def test_fit_temperature_recovers_a_known_temperature():
     overconfident = temper(true, 0.5)  # what a model twice too sure would say
     assert fit_temperature(overconfident, gold) == pytest.approx(2.0, rel=0.1)
     assert fit_temperature(overconfident[:1], gold[:1]) == 1.0  # nothing to fit on
+
+
+def test_embedding_memo_counts_only_earlier_calls_as_hits(tiny_encoder):
+    from stance.models import encoder as enc
+
+    enc.remember_embeddings()
+    try:
+        model = enc.Encoder(tiny_encoder)
+        first = model.encode(["Talks resumed.", "Talks resumed.", "A deal is near."])
+        assert enc.MEMO_HITS[0] == 0  # a repeat inside one call is not a reuse
+        again = model.encode(["A deal is near.", "New text."])
+        assert enc.MEMO_HITS[0] == 1
+        assert np.allclose(again[0], first[2])
+        with enc.memo_paused():
+            assert np.allclose(model.encode(["A deal is near."])[0], first[2], atol=1e-5)
+        assert enc.MEMO_HITS[0] == 1
+    finally:
+        enc.remember_embeddings(False)

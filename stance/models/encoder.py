@@ -125,7 +125,7 @@ class Encoder:
         if memo is not None:
             keys = [(str(self.path), self.max_length, t) for t in texts]
             missing = sorted({k[2] for k in keys if k not in memo})
-            MEMO_HITS[0] += len(keys) - len(missing)
+            MEMO_HITS[0] += sum(k in memo for k in keys)  # embedded by an earlier call (not a repeat in this one)
             if missing:
                 memo.update(zip([(str(self.path), self.max_length, t) for t in missing], self._encode(missing),
                                 strict=True))
