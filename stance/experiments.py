@@ -185,10 +185,17 @@ def verdicts(rows: list[dict[str, Any]], baseline: str = "tfidf") -> list[str]:
     if base is not None:
         margin = best["test"] - base["test"]
         spread = max(best["sd"], base["sd"])
+        caveat = ("; but neither recipe varies with the seed, so a spread of 0 measures no noise"
+                  if spread == 0 and best is not base else "")
         lines.append(f"- Best recipe on test stance macro-F1: **{best['recipe']}** {best['test']:.3f} "
                      f"against `{baseline}` {base['test']:.3f}: a margin of {margin:+.3f}, against a "
                      f"seed-to-seed spread (the larger sd of the two) of {spread:.3f}: the margin is "
-                     f"{'larger' if margin > spread else 'NOT larger'}.")
+                     f"{'larger' if margin > spread else 'NOT larger'}{caveat}.")
+        others = [r for r in rows if r["sd"] > 0]
+        if others:
+            widest = max(others, key=lambda r: r["sd"])
+            lines.append(f"- The widest seed-to-seed spread of test stance macro-F1 is {widest['sd']:.3f} "
+                         f"(`{widest['recipe']}`).")
     within = [r for r in rows if r["seconds"] <= BUDGET_SECONDS]
     if within:
         pick = max(within, key=lambda r: (r["val"] + r["val_sentiment"]) / 2)
