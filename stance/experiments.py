@@ -233,7 +233,8 @@ def render(runs: pd.DataFrame, experiment: str = EXPERIMENT) -> str:
         "after. NewsMTSC F1m is macro-F1 × 100 over each evaluation set's targets, from a sentence-level "
         "input (not target-aware); the published target-aware GRU-TSC reaches 83.1 (mt) and 82.5 (rw).",
         "- Train s is the time `fit` takes (embedding included), from the runs that embedded every sentence "
-        "themselves: the runs of a recipe after its first reuse its embeddings, which changes no result. "
+        "themselves: the runs of a recipe after its first reuse its embeddings (results change only by "
+        "float rounding). "
         "CPU sentences/s is the classifier alone on the test split, with the runtime the run chose "
         "(segmentation and speakers excluded).",
         "",
