@@ -155,6 +155,7 @@ def load_corpus(corpus_dir: str | Path = "seeds/corpus", seed: int = 13, validat
     for rec in sentences:
         row = {c: rec.get(c) for c in columns}
         row["speaker"] = row["speaker"] or ""
+        row["group"] = docs[rec["doc_id"]].get("group") or rec["doc_id"]  # the unit of the split
         rows[split_of[rec["doc_id"]]].append(row)
     return DatasetDict({s: Dataset.from_list(rows[s]) for s in SPLITS})
 

@@ -23,8 +23,7 @@ from stance.evaluate import (
     pr_curves,
     reliability_bins,
 )
-from stance.models.base import model_input, previous_texts
-from stance.models.calibration import temper
+from stance.models.base import gold_index, model_input, previous_texts
 from stance.models.registry import get_family
 from stance.models.runtime import RUNTIME_DIR, choose_runtime
 from stance.pipeline import Pipeline
@@ -70,7 +69,7 @@ def split_metrics(pipeline: Pipeline, rows: Any, prefix: str,
         if task == "stance":  # meta lines are neutral by rule, as in the pipeline
             pred = [("neutral" if r["kind"] == "meta" else p) for r, p in zip(rows, pred, strict=True)]
         report = classification_metrics(list(y[:, j]), pred, LABELS.of(task))
-        gold_idx = np.array([classes.index(g) if g in classes else -1 for g in y[:, j]])
+        gold_idx = gold_index(classes, y[:, j])
         report["ece"] = expected_calibration_error(probas[j], gold_idx)
         report["reliability"] = reliability_bins(probas[j], gold_idx)
         report["pr_curves"] = pr_curves(probas[j], list(y[:, j]), classes)
@@ -99,13 +98,12 @@ def calibrated_metrics(pipeline: Pipeline, corpus: Any) -> tuple[dict[str, float
     for prefix, rows in splits.items():
         gold = labels_of(rows)
         for j, task in enumerate(TASKS):
-            index = {c: k for k, c in enumerate(classifier.classes_[j])}
-            gold_idx = np.array([index.get(g, -1) for g in gold[:, j]])
-            metrics[f"{prefix}_{task}_ece_raw"] = expected_calibration_error(raw[prefix][j], gold_idx)
+            metrics[f"{prefix}_{task}_ece_raw"] = expected_calibration_error(
+                raw[prefix][j], gold_index(classifier.classes_[j], gold[:, j]))
     temperatures = classifier.calibrate([], labels_of(splits["val"]), probas=raw["val"])
     metrics.update({f"{task}_temperature": t for task, t in zip(TASKS, temperatures, strict=True)})
     reports: dict[str, Any] = {}
-    calibrated = {k: [temper(p, t) for p, t in zip(v, temperatures, strict=True)] for k, v in raw.items()}
+    calibrated = {k: classifier.calibrated(v) for k, v in raw.items()}
     for prefix, rows in splits.items():
         flat, reports[prefix] = split_metrics(pipeline, rows, prefix, calibrated[prefix])
         metrics.update(flat)
@@ -152,10 +150,8 @@ def training_set(config: RunConfig, corpus: Any) -> tuple[list[dict[str, Any]], 
     added: dict[str, int] = {}
     if config.data.newsmtsc:
         from stance import newsmtsc
-        from stance.data import validate_corpus
 
-        docs, _ = validate_corpus(config.data.corpus)
-        held_out = {docs[r["doc_id"]].get("group") or "" for split in ("validation", "test") for r in corpus[split]}
+        held_out = {r["group"] for split in ("validation", "test") for r in corpus[split]}
         texts = {r["text"].strip() for split in corpus for r in corpus[split]}
         extra, counts = newsmtsc.sentiment_rows(config.data.newsmtsc, held_out, texts, config.data.newsmtsc_limit,
                                                 config.seed)

@@ -29,7 +29,6 @@ MANIFEST = "manifest.json"
 CALIBRATION = "calibration.json"
 
 
-INPUT_MODES = ("sentence", "speaker", "context")
 PREVIOUS_CHARS = 300  # of the previous sentence, in ``context`` mode
 
 
@@ -87,7 +86,10 @@ class StanceClassifier(ClassifierMixin, BaseEstimator):
 
     def predict_proba(self, X: list[str]) -> list[np.ndarray]:
         """One probability array per task, columns in ``classes_`` order, calibrated if fitted so."""
-        probas = self._predict_proba(X)
+        return self.calibrated(self._predict_proba(X))
+
+    def calibrated(self, probas: list[np.ndarray]) -> list[np.ndarray]:
+        """Uncalibrated scores (``_predict_proba``) with the fitted temperatures applied, if any."""
         temperatures = getattr(self, "temperatures_", None)
         if not temperatures:
             return probas
@@ -106,11 +108,8 @@ class StanceClassifier(ClassifierMixin, BaseEstimator):
         """
         labels = np.asarray(y, dtype=object)
         probas = self._predict_proba(list(X)) if probas is None else probas
-        temperatures = []
-        for j, classes in enumerate(self.classes_):
-            index = {c: k for k, c in enumerate(classes)}
-            gold = np.array([index.get(v, -1) for v in labels[:, j]])
-            temperatures.append(fit_temperature(probas[j], gold))
+        temperatures = [fit_temperature(probas[j], gold_index(classes, labels[:, j]))
+                        for j, classes in enumerate(self.classes_)]
         self.temperatures_ = temperatures
         return temperatures
 
@@ -175,6 +174,22 @@ class StanceClassifier(ClassifierMixin, BaseEstimator):
 def labelled(labels: np.ndarray, task: int) -> np.ndarray:
     """Boolean mask of the rows that carry a label for task column ``task``."""
     return np.array([v is not None for v in labels[:, task]], dtype=bool)
+
+
+def gold_index(classes: Any, values: Any) -> np.ndarray:
+    """Each gold label's column in ``classes``; ``-1`` for a label the model does not have (or ``None``)."""
+    index = {c: k for k, c in enumerate(classes)}
+    return np.array([index.get(v, -1) for v in values], dtype=int)
+
+
+def fit_heads(make_head: Any, features: Any, labels: np.ndarray, sample_weight: np.ndarray | None) -> list[Any]:
+    """One scikit-learn classifier per task, each fitted on the rows that have that task's label."""
+    heads = []
+    for j in range(len(TASKS)):
+        rows = labelled(labels, j)
+        heads.append(make_head().fit(features[rows], labels[rows, j].astype(str),
+                                     sample_weight=None if sample_weight is None else np.asarray(sample_weight)[rows]))
+    return heads
 
 
 def read_manifest(path: Path) -> dict[str, Any]:

@@ -15,10 +15,9 @@ import numpy as np
 from scipy import sparse
 from sklearn.linear_model import LogisticRegression
 
-from stance.models.base import StanceClassifier, labelled
+from stance.models.base import StanceClassifier, fit_heads
 from stance.models.encoder import PACKAGED, Encoder, over_window
 from stance.models.tfidf import ngram_features
-from stance.types import TASKS
 
 
 class EmbeddingClassifier(StanceClassifier):
@@ -87,13 +86,8 @@ class EmbeddingClassifier(StanceClassifier):
         labels = self._check_y(y)
         self.set_runtime("torch")
         features = self._features(X, fit=True)
-        self.heads_ = []
-        for j in range(len(TASKS)):
-            rows = labelled(labels, j)
-            head = LogisticRegression(C=self.C, max_iter=3000, class_weight=self.class_weight, random_state=self.seed)
-            self.heads_.append(head.fit(features[rows], labels[rows, j].astype(str),
-                                        sample_weight=None if sample_weight is None
-                                        else np.asarray(sample_weight)[rows]))
+        self.heads_ = fit_heads(lambda: LogisticRegression(C=self.C, max_iter=3000, class_weight=self.class_weight,
+                                                           random_state=self.seed), features, labels, sample_weight)
         self.classes_ = [np.asarray(h.classes_) for h in self.heads_]
         return self
 

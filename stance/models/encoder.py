@@ -124,11 +124,11 @@ class Encoder:
         memo = _MEMO if self.runtime == "torch" else None
         if memo is not None:
             keys = [(str(self.path), self.max_length, t) for t in texts]
-            missing = sorted({k[2] for k in keys if k not in memo})
-            MEMO_HITS[0] += sum(k in memo for k in keys)  # embedded by an earlier call (not a repeat in this one)
-            if missing:
-                memo.update(zip([(str(self.path), self.max_length, t) for t in missing], self._encode(missing),
-                                strict=True))
+            new = {k for k in keys if k not in memo}
+            MEMO_HITS[0] += sum(k not in new for k in keys)  # embedded by an earlier call
+            if new:
+                missing = sorted(new)
+                memo.update(zip(missing, self._encode([k[2] for k in missing]), strict=True))
             return np.stack([memo[k] for k in keys]) if texts else np.zeros((0, self.dim), dtype=np.float32)
         return self._encode(texts)
 

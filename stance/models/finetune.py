@@ -15,7 +15,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from stance.models.base import StanceClassifier, labelled
+from stance.models.base import StanceClassifier, gold_index, labelled
 from stance.models.encoder import PACKAGED, encoder_path, load_transformer, mean_pool
 from stance.types import LABELS, TASKS
 
@@ -94,8 +94,7 @@ class FinetuneClassifier(StanceClassifier):
             eval_set = ([X[i] for i in order[:cut]], labels[order[:cut]])
             X, labels, weight = [X[i] for i in order[cut:]], labels[order[cut:]], weight[order[cut:]]
         # A missing label (None) is target -1: no loss, and no weight in that task's mean.
-        targets = [torch.tensor([LABELS.of(t).index(v) if v is not None else -1 for v in labels[:, j]])
-                   for j, t in enumerate(TASKS)]
+        targets = [torch.from_numpy(gold_index(LABELS.of(t), labels[:, j])) for j, t in enumerate(TASKS)]
         losses = [torch.nn.CrossEntropyLoss(
             weight=self._weights(targets[j], len(LABELS.of(t))) if self.class_weights else None, reduction="none",
             ignore_index=-1) for j, t in enumerate(TASKS)]
@@ -194,7 +193,7 @@ class FinetuneClassifier(StanceClassifier):
                 for j, task in enumerate(TASKS):
                     out[j][idx] = torch.softmax(logits[j], dim=-1).numpy()
                     if y is not None:
-                        gold = torch.tensor([LABELS.of(task).index(v) if v is not None else -1 for v in y[idx, j]])
+                        gold = torch.from_numpy(gold_index(LABELS.of(task), y[idx, j]))
                         loss += float(torch.nn.functional.cross_entropy(logits[j], gold, reduction="sum",
                                                                         ignore_index=-1))
         return out, loss / max(1, len(X))

@@ -11,8 +11,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import FeatureUnion
 
-from stance.models.base import StanceClassifier, labelled
-from stance.types import TASKS
+from stance.models.base import StanceClassifier, fit_heads
 
 
 def ngram_features(max_features: int = 50000, chars: bool = True) -> FeatureUnion:
@@ -50,14 +49,8 @@ class TfidfClassifier(StanceClassifier):
         labels = self._check_y(y)
         self.vectorizer_ = ngram_features(self.max_features)
         features = self.vectorizer_.fit_transform(list(X))
-        self.heads_ = []
-        for j in range(len(TASKS)):
-            head = LogisticRegression(C=self.C, max_iter=2000, class_weight=self.class_weight,
-                                      random_state=self.seed)
-            rows = labelled(labels, j)
-            head.fit(features[rows], labels[rows, j].astype(str),
-                     sample_weight=None if sample_weight is None else np.asarray(sample_weight)[rows])
-            self.heads_.append(head)
+        self.heads_ = fit_heads(lambda: LogisticRegression(C=self.C, max_iter=2000, class_weight=self.class_weight,
+                                                           random_state=self.seed), features, labels, sample_weight)
         self.classes_ = [np.asarray(h.classes_) for h in self.heads_]
         return self
 
