@@ -1,4 +1,4 @@
-"""Probe for issue 6: average the stance and sentiment probabilities of `default` and `finetune-fast`.
+"""Probe for issue 6: average the stance and sentiment probabilities of `default` and `finetune`.
 
 Trains both recipes once (seed 13, no tracking, about 10 minutes on 2 cores), then prints
 validation and test macro-F1 for weights of `default` from 0 to 1. Not part of `make experiments`:
@@ -20,7 +20,7 @@ from stance.train import inputs_of, labels_of, train
 
 c = load_corpus()
 probs = {}
-for name in ("default", "finetune-fast"):
+for name in ("default", "finetune"):
     cfg = load_config(f"configs/{name}.yaml", ["data.newsmtsc_eval=null"])
     train(cfg, NullTracker(), f"/tmp/stance-ensemble-probe-{name}", stdout=io.StringIO())
     p = Pipeline.load(f"/tmp/stance-ensemble-probe-{name}")
@@ -33,7 +33,7 @@ for split in ("validation", "test"):
         out = []
         for j in range(2):
             a, ca = probs["default", split][0][j], probs["default", split][1 + j]
-            b, cb = probs["finetune-fast", split][0][j], probs["finetune-fast", split][1 + j]
+            b, cb = probs["finetune", split][0][j], probs["finetune", split][1 + j]
             b = b[:, [cb.index(k) for k in ca]]
             pred = np.array(ca)[(w * a + (1 - w) * b).argmax(1)]
             if j == 0:

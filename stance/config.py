@@ -52,24 +52,34 @@ class ModelConfig(_Frozen):
 
     @model_validator(mode="after")
     def _check_params(self) -> ModelConfig:
-        from stance.models.registry import get_family
-
-        cls = get_family(self.family)
-        hints = typing.get_type_hints(cls.__init__)
-        fields: dict[str, Any] = {}
-        for name, param in inspect.signature(cls.__init__).parameters.items():
-            if name == "self":
-                continue
-            fields[name] = (hints.get(name, Any), param.default)
-        params_model = create_model(
-            f"{cls.__name__}Params", __config__=ConfigDict(extra="forbid"), **fields
-        )
-        try:
-            params_model(**self.params)
-        except ValidationError as exc:
-            problems = "; ".join(f"params.{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
-            raise ValueError(f"{problems} (family {self.family} takes {sorted(fields)})") from None
+        check_family_params(self.family, self.params)
         return self
+
+
+def check_family_params(family: str, params: dict[str, Any], where: str = "params") -> None:
+    """Check ``params`` against the constructor of ``family`` (and the family's own ``check_params``).
+
+    Raises:
+        ValueError: ``params.<field>: <problem> (family ... takes [...])``.
+    """
+    from stance.models.registry import get_family
+
+    cls = get_family(family)
+    hints = typing.get_type_hints(cls.__init__)
+    fields: dict[str, Any] = {}
+    for name, param in inspect.signature(cls.__init__).parameters.items():
+        if name == "self":
+            continue
+        fields[name] = (hints.get(name, Any), param.default)
+    params_model = create_model(
+        f"{cls.__name__}Params", __config__=ConfigDict(extra="forbid"), **fields
+    )
+    try:
+        params_model(**params)
+    except ValidationError as exc:
+        problems = "; ".join(f"{where}.{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+        raise ValueError(f"{problems} (family {family} takes {sorted(fields)})") from None
+    cls.check_params(params, where)
 
 
 class TrackingConfig(_Frozen):

@@ -259,7 +259,7 @@ def train(config: RunConfig, tracker: Tracker, output_dir: str | Path, stdout: T
         log_plots(tracker, reports)
         tracker.log_table(misclassified(corpus["validation"].to_list(), reports["val"]), MISCLASSIFIED_TABLE)
         model_dir = pipeline.save(output_dir)
-        if (Path(model_dir) / RUNTIME_DIR).is_dir():  # an encoder family: the fastest runtime within the bound
+        if any(Path(model_dir).glob(f"**/{RUNTIME_DIR}/*.onnx")):  # an encoder: the fastest runtime within the bound
             runtime, by_runtime = choose_runtime(pipeline.classifier,
                                                  inputs_of(corpus["validation"], pipeline.input_mode),
                                                  labels_of(corpus["validation"]), model_dir)

@@ -26,9 +26,31 @@ Y = np.array([
 ], dtype=object)
 
 
-def make(name: str, tiny_encoder: str):
-    params = {"encoder": tiny_encoder} if name != "tfidf.v1" else {}
-    return get_family(name)(**params)
+# Settings under which each family should memorise eight sentences.
+OVERFIT = {
+    "tfidf.v1": {"C": 1000.0},
+    "embedding.v1": {"C": 1000.0},
+    "finetune.v1": {"epochs": 40, "lr": 3e-3, "patience": 40, "batch_size": 8},
+}
+
+
+def params_of(name: str, tiny_encoder: str, overfit: bool = False) -> dict:
+    """Constructor arguments of family ``name`` on the tiny encoder (``overfit``: the memorising settings)."""
+    if name == "ensemble.v1":
+        return {"members": [{"family": f, "weight": w, "params": params_of(f, tiny_encoder, overfit)}
+                            for f, w in (("embedding.v1", 2.0), ("finetune.v1", 1.0))]}
+    params = dict(OVERFIT[name]) if overfit else {}
+    if name != "tfidf.v1":
+        params["encoder"] = tiny_encoder
+    return params
+
+
+def make(name: str, tiny_encoder: str, overfit: bool = False):
+    return get_family(name)(**params_of(name, tiny_encoder, overfit))
+
+
+def trains_in_epochs(name: str) -> bool:
+    return name in {"finetune.v1", "ensemble.v1"}
 
 
 @pytest.mark.parametrize("name", sorted(FAMILIES))
@@ -50,21 +72,10 @@ def test_contract(name, tiny_encoder, tmp_path):
     assert np.allclose(loaded.predict_proba(TEXTS)[0], probas[0], atol=1e-5)
 
 
-# Settings under which each family should memorise eight sentences.
-OVERFIT = {
-    "tfidf.v1": {"C": 1000.0},
-    "embedding.v1": {"C": 1000.0},
-    "finetune.v1": {"epochs": 40, "lr": 3e-3, "patience": 40, "batch_size": 8},
-}
-
-
 @pytest.mark.parametrize("name", sorted(FAMILIES))
 def test_overfits_a_tiny_set(name, tiny_encoder):
-    params = dict(OVERFIT[name])
-    if name != "tfidf.v1":
-        params["encoder"] = tiny_encoder
-    model = get_family(name)(**params)
-    fit_args = {"eval_set": (TEXTS, Y)} if name.startswith("finetune") else {}
+    model = make(name, tiny_encoder, overfit=True)
+    fit_args = {"eval_set": (TEXTS, Y)} if trains_in_epochs(name) else {}
     model.fit(TEXTS, Y, **fit_args)
     assert (model.predict(TEXTS) == Y).all()
 
@@ -132,13 +143,11 @@ def test_pipeline_shows_the_previous_sentence_in_context_mode():
 @pytest.mark.parametrize("name", sorted(FAMILIES))
 def test_a_missing_label_trains_only_the_other_head(name, tiny_encoder):
     """Rows with stance None (NewsMTSC sentences) teach sentiment; stance learns from the rest."""
-    params = dict(OVERFIT[name])
-    if name != "tfidf.v1":
-        params["encoder"] = tiny_encoder
+    params = params_of(name, tiny_encoder, overfit=True)
     extra = ["[AUTHOR] The harvest was a disaster for the farmers.", "[AUTHOR] The festival was a joy."]
     X = TEXTS + extra
     y = np.vstack([Y, np.array([[None, "negative"], [None, "positive"]], dtype=object)])
-    fit_args = {"eval_set": (TEXTS, Y)} if name.startswith("finetune") else {}
+    fit_args = {"eval_set": (TEXTS, Y)} if trains_in_epochs(name) else {}
     model = get_family(name)(**params).fit(X, y, **fit_args)
     assert (model.predict(TEXTS) == Y).all()
     assert list(model.predict(extra)[:, 1]) == ["negative", "positive"]

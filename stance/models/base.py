@@ -66,6 +66,10 @@ class StanceClassifier(ClassifierMixin, BaseEstimator):
 
     family: ClassVar[str] = ""
 
+    @classmethod
+    def check_params(cls, params: dict[str, Any], where: str = "params") -> None:
+        """Checks of constructor ``params`` beyond their types (the config validates with it); none by default."""
+
     def _check_y(self, y: Any) -> np.ndarray:
         arr = np.asarray(y, dtype=object)
         if arr.ndim != 2 or arr.shape[1] != len(TASKS):

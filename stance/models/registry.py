@@ -12,6 +12,7 @@ FAMILIES: dict[str, str] = {
     "tfidf.v1": "stance.models.tfidf:TfidfClassifier",
     "embedding.v1": "stance.models.embedding:EmbeddingClassifier",
     "finetune.v1": "stance.models.finetune:FinetuneClassifier",
+    "ensemble.v1": "stance.models.ensemble:EnsembleClassifier",
 }
 
 
