@@ -39,13 +39,18 @@ SOURCES = ("authored", "whitehouse", "wikinews", "newsmtsc", "seed")
 
 
 def recipes(folder: Path = CONFIGS) -> list[Path]:
-    """The recipe files, in name order."""
-    return sorted(folder.glob("*.yaml"))
+    """The recipe files, in name order; a link (``default.yaml``, the demo's pick) is not a recipe of its own."""
+    return sorted(p for p in folder.glob("*.yaml") if not p.is_symlink())
 
 
 def digest(path: Path) -> str:
-    """A short digest of a recipe file's bytes (a changed recipe gets new runs)."""
-    return hashlib.sha256(path.read_bytes()).hexdigest()[:12]
+    """A short digest of a recipe's content (a changed setting gets new runs; a changed comment does not)."""
+    import json
+
+    import yaml
+
+    content = yaml.safe_load(path.read_text(encoding="utf-8"))
+    return hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()[:12]
 
 
 def logged_runs(experiment: str = EXPERIMENT, uri: str | None = None) -> pd.DataFrame:

@@ -98,5 +98,18 @@ def test_make_demo_trains_the_recipe_the_results_pick():
     text = (root / "experiments" / "RESULTS.md").read_text(encoding="utf-8")
     pick = re.search(r"trains within 10 minutes on this machine.*?\*\*([\w-]+)\*\*", text)
     assert pick, "RESULTS.md names no recipe within the budget: run `make experiments`"
+    assert (root / "configs" / "default.yaml").resolve().stem == pick.group(1)
     default, best = (load_config(root / "configs" / f"{name}.yaml") for name in ("default", pick.group(1)))
     assert (default.model, default.data) == (best.model, best.data)
+
+
+def test_a_comment_keeps_the_digest_a_setting_changes_it_and_a_link_is_no_recipe(tmp_path):
+    recipe = tmp_path / "big.yaml"
+    recipe.write_text("run_name: big\nseed: 13\n", encoding="utf-8")
+    before = experiments.digest(recipe)
+    recipe.write_text("# what big is\nrun_name: big\nseed:   13\n", encoding="utf-8")
+    assert experiments.digest(recipe) == before
+    recipe.write_text("run_name: big\nseed: 14\n", encoding="utf-8")
+    assert experiments.digest(recipe) != before
+    (tmp_path / "default.yaml").symlink_to("big.yaml")
+    assert experiments.recipes(tmp_path) == [recipe]

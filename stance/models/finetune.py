@@ -75,9 +75,11 @@ class FinetuneClassifier(StanceClassifier):
             callback: EpochCallback | None = None, sample_weight: np.ndarray | None = None) -> FinetuneClassifier:
         """Fine-tune; keep the epoch with the best validation stance macro-F1; return ``self``."""
         import copy
+        import sys
 
         import torch
         from sklearn.metrics import f1_score
+        from tqdm.auto import tqdm
 
         labels = self._check_y(y)
         self.runtime_ = "torch"
@@ -112,7 +114,9 @@ class FinetuneClassifier(StanceClassifier):
         for epoch in range(1, self.epochs + 1):
             self.net_.train()
             total = 0.0
-            for idx in self._batches(X):
+            # A bar on a terminal only (tqdm's disable=None): logs and captured output stay clean.
+            for idx in tqdm(self._batches(X), desc=f"fine-tuning, epoch {epoch}/{self.epochs}", unit="batch",
+                            file=sys.stderr, disable=None, leave=False):
                 out = self._logits([X[i] for i in idx])
                 loss: Any = 0.0
                 for fn, o, t in zip(losses, out, targets, strict=True):
