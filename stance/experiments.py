@@ -83,7 +83,7 @@ def run_all(files: Sequence[Path], seeds: Sequence[int], experiment: str = EXPER
     import mlflow
 
     from stance.config import load_config
-    from stance.models.encoder import MEMO_HITS, remember_embeddings
+    from stance.models.encoder import memo_size, remember_embeddings
     from stance.tracking import MlflowTracker
     from stance.train import train
 
@@ -102,7 +102,7 @@ def run_all(files: Sequence[Path], seeds: Sequence[int], experiment: str = EXPER
         if file != recipe:  # each recipe's first run embeds from scratch: its training time is honest
             remember_embeddings()
             recipe = file
-        hits = MEMO_HITS[0]
+        warm = memo_size() > 0  # embeddings left by this recipe's earlier seeds (hits on its own are no reuse)
         config = load_config(file, [f"seed={seed}", f"tracking.experiment={experiment}", "tracking.promote=never",
                                     "tracking.log_model=false", f"run_name={file.stem}"])
         tracker = MlflowTracker()
@@ -114,7 +114,7 @@ def run_all(files: Sequence[Path], seeds: Sequence[int], experiment: str = EXPER
                 mlflow.set_tags({"stance.recipe": file.stem, "stance.seed": str(seed),
                                  "stance.recipe_digest": digest(file)})
                 result = train(config, tracker, out / "model", stdout=quiet)
-                mlflow.set_tag("stance.embeddings_reused", str(MEMO_HITS[0] > hits).lower())
+                mlflow.set_tag("stance.embeddings_reused", str(warm).lower())
         finally:
             shutil.rmtree(out, ignore_errors=True)
         m = result["metrics"]
@@ -158,8 +158,8 @@ def cold(runs: pd.DataFrame) -> pd.Series:
     """Which runs embedded every sentence themselves (their training time is what a user waits).
 
     ``make experiments`` keeps a recipe's embeddings in memory between its seeds; such runs are
-    tagged ``stance.embeddings_reused=true``. Only ``embedding.v1`` uses that memory, so an
-    untagged run of another family is cold too.
+    tagged ``stance.embeddings_reused=true`` (the memo already held embeddings when they started).
+    A run logged without the tag counts as cold unless it is ``embedding.v1``.
     """
     tag = runs.get("tags.stance.embeddings_reused", pd.Series(None, index=runs.index, dtype=object))
     family = runs.get("params.config.model.family", pd.Series("", index=runs.index, dtype=object))

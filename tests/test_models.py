@@ -184,19 +184,21 @@ def test_fit_temperature_recovers_a_known_temperature():
     assert fit_temperature(overconfident[:1], gold[:1]) == 1.0  # nothing to fit on
 
 
-def test_embedding_memo_counts_only_earlier_calls_as_hits(tiny_encoder):
+def test_embedding_memo_serves_earlier_embeddings_and_counts_them(tiny_encoder):
     from stance.models import encoder as enc
 
+    assert enc.memo_size() == 0  # off unless asked for
     enc.remember_embeddings()
     try:
         model = enc.Encoder(tiny_encoder)
+        assert enc.memo_size() == 0  # a run starting now is cold
         first = model.encode(["Talks resumed.", "Talks resumed.", "A deal is near."])
-        assert enc.MEMO_HITS[0] == 0  # a repeat inside one call is not a reuse
+        assert enc.memo_size() == 2
         again = model.encode(["A deal is near.", "New text."])
-        assert enc.MEMO_HITS[0] == 1
-        assert np.allclose(again[0], first[2])
+        assert enc.memo_size() == 3
+        assert np.array_equal(again[0], first[2])
         with enc.memo_paused():
             assert np.allclose(model.encode(["A deal is near."])[0], first[2], atol=1e-5)
-        assert enc.MEMO_HITS[0] == 1
+        assert enc.memo_size() == 3
     finally:
         enc.remember_embeddings(False)

