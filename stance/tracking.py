@@ -163,7 +163,7 @@ class MlflowTracker:
             warnings.filterwarnings("ignore", message="The specified dataset source can be interpreted")
             warnings.filterwarnings("ignore", message="Hint: Inferred schema contains integer")
             dataset = from_pandas(rows, source=source, name=name, targets="stance")
-        mlflow.log_input(dataset, context=context)
+            mlflow.log_input(dataset, context=context)  # the schema is inferred here, lazily
 
     def log_model(self, model_dir: Path, registered_model: str, metric: float, promote: str,
                   margin: float) -> dict[str, Any]:

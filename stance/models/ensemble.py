@@ -23,7 +23,7 @@ from stance.types import LABELS, TASKS
 MEMBERS_DIR = "members"
 MEMBER_KEYS = {"family", "params", "weight", "complete_rows"}
 
-# The `default` and `finetune` recipes' models, equally weighted (configs/ensemble.yaml).
+# The `hybrid` and `finetune` recipes' models, equally weighted (configs/ensemble.yaml).
 DEFAULT_MEMBERS: list[dict[str, Any]] = [
     {"family": "embedding.v1", "weight": 0.5, "complete_rows": True,
      "params": {"encoder": PACKAGED, "C": 16.0, "with_tfidf": True, "char_ngrams": True, "embedding_weight": 1.0}},
