@@ -83,9 +83,11 @@ def test_overfits_a_tiny_set(name, tiny_encoder):
 def test_finetune_reports_every_epoch(tiny_encoder):
     seen = []
     model = get_family("finetune.v1")(encoder=tiny_encoder, epochs=2, patience=5)
-    model.fit(TEXTS, Y, eval_set=(TEXTS, Y), callback=lambda epoch, m: seen.append((epoch, sorted(m))))
+    model.fit(TEXTS, Y, eval_set=(TEXTS, Y), callback=lambda epoch, m: seen.append((epoch, dict(m))))
     assert [e for e, _ in seen] == [1, 2]
-    assert seen[0][1] == ["train_loss", "val_loss", "val_sentiment_macro_f1", "val_stance_macro_f1"]
+    assert sorted(seen[0][1]) == ["train_loss", "train_sentiment_macro_f1", "train_stance_macro_f1", "val_loss",
+                                  "val_sentiment_macro_f1", "val_stance_macro_f1"]
+    assert all(0.0 <= m[k] <= 1.0 for _, m in seen for k in m if k.endswith("macro_f1"))
 
 
 def test_bad_labels_are_refused(tiny_encoder):

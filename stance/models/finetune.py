@@ -114,10 +114,13 @@ class FinetuneClassifier(StanceClassifier):
         for epoch in range(1, self.epochs + 1):
             self.net_.train()
             total = 0.0
+            seen = [np.full(len(X), -1) for _ in TASKS]  # each row's prediction when its batch trained
             # A bar on a terminal only (tqdm's disable=None): logs and captured output stay clean.
             for idx in tqdm(self._batches(X), desc=f"fine-tuning, epoch {epoch}/{self.epochs}", unit="batch",
                             file=sys.stderr, disable=None, leave=False):
                 out = self._logits([X[i] for i in idx])
+                for j, o in enumerate(out):
+                    seen[j][idx] = o.detach().argmax(dim=1).numpy()
                 loss: Any = 0.0
                 for fn, o, t in zip(losses, out, targets, strict=True):
                     w = sample[idx] * (t[idx] >= 0)
@@ -131,6 +134,11 @@ class FinetuneClassifier(StanceClassifier):
                 total += float(loss.detach()) * len(idx)
             probas, val_loss = self._predict(eval_set[0], eval_set[1])
             metrics = {"train_loss": total / len(X), "val_loss": val_loss}
+            for j, task in enumerate(TASKS):  # the running train macro-F1 (dropout on, weights moving)
+                gold = targets[j].numpy()
+                if (gold >= 0).any():
+                    metrics[f"train_{task}_macro_f1"] = float(f1_score(gold[gold >= 0], seen[j][gold >= 0],
+                                                                       average="macro"))
             for j, task in enumerate(TASKS):
                 pred = np.asarray(LABELS.of(task))[probas[j].argmax(axis=1)]
                 rows = labelled(eval_set[1], j)
