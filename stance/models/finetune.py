@@ -134,12 +134,11 @@ class FinetuneClassifier(StanceClassifier):
                 total += float(loss.detach()) * len(idx)
             probas, val_loss = self._predict(eval_set[0], eval_set[1])
             metrics = {"train_loss": total / len(X), "val_loss": val_loss}
-            for j, task in enumerate(TASKS):  # the running train macro-F1 (dropout on, weights moving)
-                gold = targets[j].numpy()
-                if (gold >= 0).any():
-                    metrics[f"train_{task}_macro_f1"] = float(f1_score(gold[gold >= 0], seen[j][gold >= 0],
-                                                                       average="macro"))
             for j, task in enumerate(TASKS):
+                known = targets[j].numpy() >= 0  # train: the running macro-F1 (dropout on, weights moving)
+                if known.any():
+                    metrics[f"train_{task}_macro_f1"] = float(f1_score(targets[j].numpy()[known], seen[j][known],
+                                                                       average="macro"))
                 pred = np.asarray(LABELS.of(task))[probas[j].argmax(axis=1)]
                 rows = labelled(eval_set[1], j)
                 metrics[f"val_{task}_macro_f1"] = float(f1_score(eval_set[1][rows, j].astype(str), pred[rows],
