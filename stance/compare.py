@@ -13,9 +13,10 @@ from typing import Any
 from stance.errors import StanceError
 
 COLUMNS = (
-    ("val_stance_macro_f1", "val stance F1"),
-    ("test_stance_macro_f1", "test stance F1"),
-    ("test_sentiment_macro_f1", "test sent. F1"),
+    ("val_real_stance_macro_f1", "val real stance F1"),
+    ("test_real_stance_macro_f1", "test real stance F1"),
+    ("test_real_sentiment_macro_f1", "test real sent. F1"),
+    ("test_authored_stance_macro_f1", "test authored stance F1"),
     ("train_seconds", "train s"),
 )
 SHOWN_PARAMS = ("config.model.family", "config.model.input", "config.run_name")

@@ -20,7 +20,11 @@ from stance.types import KINDS, LABELS
 if TYPE_CHECKING:
     from datasets import DatasetDict
 
-SOURCES = ("seed", "authored", "whitehouse", "newsmtsc", "wikinews")
+SOURCES = ("seed", "authored", "whitehouse", "newsmtsc", "wikinews", "statedept", "kremlin")
+# Text written for the corpus, and the canonical example: reported beside the real sources, never
+# mixed into the real-text figures that choose models (the model is used on real reporting).
+NOT_REAL = ("authored", "seed")
+REAL_SOURCES = tuple(s for s in SOURCES if s not in NOT_REAL)
 SEED_DOC = "000_b62eaf8dc1d09b0d"
 SPLITS = ("train", "validation", "test")
 _REQUIRED = ("id", "doc_id", "source", "sent_idx", "start", "end", "text", "kind", "stance", "sentiment")

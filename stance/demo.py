@@ -29,7 +29,8 @@ def run(config: Path = DEFAULT_CONFIG, article: Path = SEED_ARTICLE, out: Path =
         from stance.train import train
 
         result = train(load_config(config), MlflowTracker(), Path("models/model-last"), stdout=io.StringIO())
-        console.print(f"trained: validation stance macro-F1 {result['metrics']['val_stance_macro_f1']:.3f}; "
+        console.print(f"trained: real-text validation stance macro-F1 "
+                      f"{result['metrics']['val_real_stance_macro_f1']:.3f}; "
                       f"registered {result['model'].get('model_uri')}")
     pipeline = resolve_pipeline(None)
     summary = score_inputs(pipeline, [str(article)], out, model_label="models:/stance@champion", progress=False)

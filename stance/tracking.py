@@ -23,7 +23,8 @@ DEFAULT_TRACKING_URI = "sqlite:///mlflow.db"
 ARTIFACT_ROOT = "mlartifacts"
 CHAMPION = "champion"
 CHALLENGER = "challenger"
-METRIC_FOR_PROMOTION = "val_stance_macro_f1"
+# Real reporting is the yardstick: a model takes over on the real validation documents alone.
+METRIC_FOR_PROMOTION = "val_real_stance_macro_f1"
 
 
 def tracking_uri(explicit: str | None = None) -> str:
@@ -183,7 +184,7 @@ class MlflowTracker:
 
 
 def champion_metric(client: Any, registered_model: str) -> float | None:
-    """The champion's validation macro-F1, or None when there is no champion."""
+    """The champion's real-text validation stance macro-F1, or None when there is no champion (or it lacks it)."""
     try:
         mv = client.get_model_version_by_alias(registered_model, CHAMPION)
     except Exception:
@@ -217,16 +218,30 @@ OUTPUT_COLUMNS = ("doc_id", "sent_idx", "start", "end", "kind", "text", "speaker
                   "sentiment", "sentiment_scores", "model", "truncated")
 
 
-def pip_requirements(family: str | None = None) -> list[str]:
+def encoders_named(params: Any) -> set[str]:
+    """Every ``encoder`` value in a manifest's params (an ensemble's members included)."""
+    if isinstance(params, dict):
+        found = {params["encoder"]} if isinstance(params.get("encoder"), str) else set()
+        return found.union(*(encoders_named(v) for v in params.values()))
+    if isinstance(params, list):
+        return set().union(*(encoders_named(v) for v in params))
+    return set()
+
+
+def pip_requirements(family: str | None = None, encoders: set[str] | None = None) -> list[str]:
     """Pinned requirements of the logged model, installable from PyPI on a CPU machine.
 
-    The torch stack is added unless the family is known not to need it. A local version label
+    The torch stack is added unless the family is known not to need it, and the packages of every
+    packaged encoder the model names (all-mpnet-base-v2's five parts). A local version label
     (``torch==2.13.0+cpu``, from a CPU wheel index) is dropped: PyPI has no such file, and the
     plain version installs and runs on a CPU.
     """
     from importlib.metadata import PackageNotFoundError, version
 
+    from stance.models.packaged import requirements
+
     packages = BASE_REQUIREMENTS + (() if family in TORCH_FREE_FAMILIES else TORCH_REQUIREMENTS)
+    packages += tuple(p for name in sorted(encoders or ()) for p in requirements(name) if p not in packages)
     reqs = []
     for pkg in packages:
         try:
@@ -260,11 +275,12 @@ def log_pyfunc(model_dir: Path, registered_model: str | None) -> Any:
     from stance.models.base import MANIFEST
 
     manifest = Path(model_dir) / MANIFEST
-    family = json.loads(manifest.read_text(encoding="utf-8")).get("family") if manifest.is_file() else None
+    content = json.loads(manifest.read_text(encoding="utf-8")) if manifest.is_file() else {}
     signature, example = model_signature()
     return mlflow.pyfunc.log_model(
         name="model", python_model=StancePyfunc(), artifacts={"model_dir": str(model_dir)},
-        code_paths=[str(Path(stance.__file__).parent)], pip_requirements=pip_requirements(family),
+        code_paths=[str(Path(stance.__file__).parent)],
+        pip_requirements=pip_requirements(content.get("family"), encoders_named(content.get("params"))),
         signature=signature, input_example=example, registered_model_name=registered_model,
     )
 

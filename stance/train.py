@@ -86,10 +86,11 @@ def split_metrics(pipeline: Pipeline, rows: Any, prefix: str,
 
 
 def calibrated_metrics(pipeline: Pipeline, corpus: Any) -> tuple[dict[str, float], dict[str, Any]]:
-    """Fit the temperatures on validation; metrics of validation, test and each test source.
+    """Fit the temperatures on validation; metrics of validation, test, their real part and each source.
 
     ECE before calibration is logged as ``<split>_<task>_ece_raw``; every other figure is of the
     calibrated scores (macro-F1 is the same either way: a temperature never changes the argmax).
+    ``<split>_real_*`` pools the real sources (``stance.data.REAL_SOURCES``): the headline figures.
     """
     classifier = pipeline.classifier
     splits = {"val": corpus["validation"].to_list(), "test": corpus["test"].to_list()}
@@ -107,14 +108,26 @@ def calibrated_metrics(pipeline: Pipeline, corpus: Any) -> tuple[dict[str, float
     for prefix, rows in splits.items():
         flat, reports[prefix] = split_metrics(pipeline, rows, prefix, calibrated[prefix])
         metrics.update(flat)
-    test = splits["test"]
-    for source in sorted({r["source"] for r in test}):
-        idx = [i for i, r in enumerate(test) if r["source"] == source]
-        flat, _ = split_metrics(pipeline, [test[i] for i in idx], f"test_{source}",
-                                [p[idx] for p in calibrated["test"]])
-        metrics[f"test_{source}_stance_macro_f1"] = flat[f"test_{source}_stance_macro_f1"]
-        metrics[f"test_{source}_sentiment_macro_f1"] = flat[f"test_{source}_sentiment_macro_f1"]
+        metrics.update(subset_metrics(pipeline, rows, calibrated[prefix], prefix))
     return metrics, reports
+
+
+def subset_metrics(pipeline: Pipeline, rows: list[dict[str, Any]], probas: list[np.ndarray],
+                   prefix: str) -> dict[str, float]:
+    """Macro-F1 per task of each source in ``rows`` and of their real part (``<prefix>_real_*``, with per-class F1)."""
+    from stance.data import REAL_SOURCES
+
+    subsets = {source: [i for i, r in enumerate(rows) if r["source"] == source]
+               for source in sorted({r["source"] for r in rows})}
+    subsets["real"] = [i for i, r in enumerate(rows) if r["source"] in REAL_SOURCES]
+    metrics: dict[str, float] = {}
+    for name, idx in subsets.items():
+        if not idx:
+            continue
+        flat, _ = split_metrics(pipeline, [rows[i] for i in idx], f"{prefix}_{name}", [p[idx] for p in probas])
+        keep = [k for k in flat if k.endswith("_macro_f1") or (name == "real" and "_f1_" in k)]
+        metrics.update({k: flat[k] for k in keep})
+    return metrics
 
 
 def newsmtsc_metrics(pipeline: Pipeline, folder: str | Path) -> dict[str, float]:
@@ -128,15 +141,19 @@ def newsmtsc_metrics(pipeline: Pipeline, folder: str | Path) -> dict[str, float]
     return {f"newsmtsc_{name}_sentiment_f1m": v for name, v in newsmtsc.evaluate(predict, folder).items()}
 
 
+THROUGHPUT_SAMPLE = 512  # sentences timed: enough for a steady rate, few enough for a large encoder
+
+
 def throughput(classifier: Any, X: list[str]) -> float:
-    """Classifier sentences per second on ``X`` (one warm-up batch first), on this machine's CPU."""
+    """Classifier sentences per second on an evenly spaced sample of ``X`` (one warm-up batch first)."""
     from stance.models.encoder import memo_paused
 
+    sample = X[::max(1, len(X) // THROUGHPUT_SAMPLE)][:THROUGHPUT_SAMPLE]
     with memo_paused():
-        classifier.predict_proba(X[:16])
+        classifier.predict_proba(sample[:16])
         started = time.perf_counter()
-        classifier.predict_proba(X)
-        return len(X) / max(time.perf_counter() - started, 1e-9)
+        classifier.predict_proba(sample)
+        return len(sample) / max(time.perf_counter() - started, 1e-9)
 
 
 def training_set(config: RunConfig, corpus: Any) -> tuple[list[dict[str, Any]], np.ndarray, dict[str, int]]:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from stance.data import load_corpus, validate_corpus
+from stance.data import SOURCES, load_corpus, validate_corpus
 from stance.errors import StanceError
 
 from .conftest import TINY_CORPUS
@@ -21,7 +21,7 @@ def test_real_corpus_splits_by_document():
     docs = {s: set(corpus[s]["doc_id"]) for s in corpus}
     assert not docs["train"] & docs["test"] and not docs["train"] & docs["validation"]
     assert "000_b62eaf8dc1d09b0d" in docs["test"]
-    assert set(corpus["test"]["source"]) == {"seed", "authored", "whitehouse", "newsmtsc", "wikinews"}
+    assert set(corpus["test"]["source"]) == set(SOURCES)  # every source, kremlin and statedept included
     again = load_corpus(ROOT / "seeds" / "corpus")
     assert again["test"]["id"] == corpus["test"]["id"]
 

@@ -1,8 +1,8 @@
 """Agreement between the first pass (the corpus) and the blind second pass.
 
-Prints Cohen's kappa for stance and sentiment, raw agreement, speaker agreement (exact and
-normalised: case, a leading "the", titles), and writes the disagreements to
-``seeds/agreement/disagreements.jsonl`` for adjudication.
+Prints, for each round of the blind second pass (``ROUNDS``), Cohen's kappa for stance and
+sentiment, raw agreement, speaker agreement (exact and normalised: case, a leading "the", titles),
+and writes that round's disagreements (``disagreements*.jsonl``) for adjudication.
 Run: python seeds/agreement/agreement.py
 """
 
@@ -31,10 +31,16 @@ def norm_speaker(s: str | None) -> str:
     return " ".join(s.split())
 
 
-def main() -> dict[str, float]:
-    # Agreement is between the two passes as annotated, before adjudication.
-    first = {r["id"]: {**r, **r.get("first_pass", {})} for r in map(json.loads, open(CORPUS, encoding="utf-8"))}
-    second = [json.loads(x) for x in open(HERE / "second_pass.jsonl", encoding="utf-8")]
+# Each round of the blind second pass: its label files and where its disagreements are written.
+ROUNDS = {
+    "all sources (first corpus)": (["second_pass.jsonl"], "disagreements.jsonl"),
+    "real documents added for issue 18 (kremlin, statedept, whitehouse c-d)": (["second_pass_real_*.jsonl"],
+                                                                               "disagreements_real.jsonl"),
+}
+
+
+def agreement(second: list[dict], first: dict[str, dict], out: Path) -> dict[str, float]:
+    """Kappa and raw agreement per task, speaker agreement; the disagreements written to ``out``."""
     pairs = [(first[r["id"]], r) for r in second]
     result: dict[str, float] = {"n": len(pairs)}
     for task in ("stance", "sentiment"):
@@ -45,7 +51,7 @@ def main() -> dict[str, float]:
     result["speaker_exact"] = round(sum(f["speaker"] == s["speaker"] for f, s in pairs) / len(pairs), 3)
     result["speaker_normalised"] = round(
         sum(norm_speaker(f["speaker"]) == norm_speaker(s["speaker"]) for f, s in pairs) / len(pairs), 3)
-    with open(HERE / "disagreements.jsonl", "w", encoding="utf-8") as fh:
+    with open(out, "w", encoding="utf-8") as fh:
         for f, s in pairs:
             if f["stance"] != s["stance"] or f["sentiment"] != s["sentiment"] or \
                     norm_speaker(f["speaker"]) != norm_speaker(s["speaker"]):
@@ -54,6 +60,18 @@ def main() -> dict[str, float]:
                                      "second": {k: s[k] for k in ("speaker", "stance", "sentiment")}},
                                     ensure_ascii=False) + "\n")
     return result
+
+
+def main() -> dict[str, dict[str, float]]:
+    # Agreement is between the two passes as annotated, before adjudication.
+    first = {r["id"]: {**r, **r.get("first_pass", {})} for r in map(json.loads, open(CORPUS, encoding="utf-8"))}
+    results = {}
+    for name, (patterns, out) in ROUNDS.items():
+        files = sorted(p for pattern in patterns for p in HERE.glob(pattern))
+        second = [json.loads(x) for f in files for x in open(f, encoding="utf-8") if x.strip()]
+        if second:
+            results[name] = agreement(second, first, HERE / out)
+    return results
 
 
 if __name__ == "__main__":

