@@ -14,7 +14,8 @@ Annotators write one JSON document per line in ``seeds/annotations/<source>/<bat
   with a blank line before a sentence marked ``"par": true`` and around headlines and meta lines.
 
 The output holds ``documents.jsonl`` (one document a line, with its text) and
-``sentences.jsonl`` (one labelled sentence a line with exact character offsets).
+``sentences.jsonl`` (one labelled sentence a line with exact character offsets; its text is left
+out, as ``documents.jsonl`` holds it and ``stance.data`` fills it in).
 Run ``python seeds/build_corpus.py`` after editing an annotation file; it exits non-zero
 with the file, line and reason on the first bad record.
 """
@@ -204,8 +205,8 @@ def build(annotations: Path = ANNOTATIONS, out: Path = OUT) -> tuple[int, int]:
         for d in documents:
             fh.write(json.dumps(d, ensure_ascii=False) + "\n")
     with open(out / "sentences.jsonl", "w", encoding="utf-8") as fh:
-        for s in sentences:
-            fh.write(json.dumps(s, ensure_ascii=False) + "\n")
+        for s in sentences:  # the text is the document's at the offsets: stance.data fills it in
+            fh.write(json.dumps({k: v for k, v in s.items() if k != "text"}, ensure_ascii=False) + "\n")
     return len(documents), len(sentences)
 
 

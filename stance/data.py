@@ -1,7 +1,8 @@
 """Corpus loading, validation and document-level splits.
 
 The corpus lives in ``seeds/corpus/`` as ``documents.jsonl`` (one document a line, with its
-text) and ``sentences.jsonl`` (one labelled sentence a line, with offsets into its document).
+text) and ``sentences.jsonl`` (one labelled sentence a line, with offsets into its document; its
+``text``, the document's text at those offsets, is filled in when read).
 ``seeds/build_corpus.py`` writes both from the annotation files.
 """
 
@@ -27,7 +28,7 @@ NOT_REAL = ("authored", "seed")
 REAL_SOURCES = tuple(s for s in SOURCES if s not in NOT_REAL)
 SEED_DOC = "000_b62eaf8dc1d09b0d"
 SPLITS = ("train", "validation", "test")
-_REQUIRED = ("id", "doc_id", "source", "sent_idx", "start", "end", "text", "kind", "stance", "sentiment")
+_REQUIRED = ("id", "doc_id", "source", "sent_idx", "start", "end", "kind", "stance", "sentiment")
 
 
 def _read_jsonl(path: Path) -> Iterable[tuple[int, dict[str, Any]]]:
@@ -98,7 +99,9 @@ def _check_sentence(rec: dict[str, Any], docs: dict[str, dict[str, Any]], seen: 
     start, end = rec["start"], rec["end"]
     if not (isinstance(start, int) and isinstance(end, int) and 0 <= start < end <= len(doc["text"])):
         fail(f"offsets {start}..{end} outside document {rec['doc_id']!r} of length {len(doc['text'])}")
-    if doc["text"][start:end] != rec["text"]:
+    if "text" not in rec:  # the built corpus leaves it out: it is the document's text at the offsets
+        rec["text"] = doc["text"][start:end]
+    elif doc["text"][start:end] != rec["text"]:
         fail(f"text does not equal document[{start}:{end}] ({doc['text'][start:end][:40]!r} vs {rec['text'][:40]!r})")
 
 

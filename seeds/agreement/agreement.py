@@ -8,11 +8,16 @@ Run: python seeds/agreement/agreement.py
 
 import json
 import re
+import sys
 from collections import Counter
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-CORPUS = HERE.parent / "corpus" / "sentences.jsonl"
+CORPUS = HERE.parent / "corpus"
+if str(HERE.parents[1]) not in sys.path:  # run as a script: the project's package
+    sys.path.insert(0, str(HERE.parents[1]))
+
+from stance.data import validate_corpus  # noqa: E402
 
 
 def kappa(a: list[str], b: list[str]) -> float:
@@ -64,7 +69,8 @@ def agreement(second: list[dict], first: dict[str, dict], out: Path) -> dict[str
 
 def main() -> dict[str, dict[str, float]]:
     # Agreement is between the two passes as annotated, before adjudication.
-    first = {r["id"]: {**r, **r.get("first_pass", {})} for r in map(json.loads, open(CORPUS, encoding="utf-8"))}
+    _, sentences = validate_corpus(CORPUS)
+    first = {r["id"]: {**r, **r.get("first_pass", {})} for r in sentences}
     results = {}
     for name, (patterns, out) in ROUNDS.items():
         files = sorted(p for pattern in patterns for p in HERE.glob(pattern))

@@ -7,13 +7,16 @@ Run: python seeds/agreement/make_sample.py  (writes seeds/agreement/sample.jsonl
 
 import json
 import random
+import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 PER_SOURCE = {"authored": 140, "whitehouse": 110, "newsmtsc": 80, "wikinews": 80, "seed": 10}
 
-sentences = [json.loads(x) for x in open(ROOT / "corpus/sentences.jsonl", encoding="utf-8")]
-documents = {d["doc_id"]: d for d in map(json.loads, open(ROOT / "corpus/documents.jsonl", encoding="utf-8"))}
+sys.path.insert(0, str(ROOT.parent))
+from stance.data import validate_corpus  # noqa: E402
+
+documents, sentences = validate_corpus(ROOT / "corpus")
 rng = random.Random(2026)
 out = []
 for source, n in PER_SOURCE.items():

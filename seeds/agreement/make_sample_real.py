@@ -14,11 +14,14 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT.parent) not in sys.path:  # run as a script: the project's package
+    sys.path.insert(0, str(ROOT.parent))
+
+from stance.data import validate_corpus  # noqa: E402
 
 
 def main(out: Path, n: int, batches: list[Path], skip: set[str]) -> int:
-    sentences = [json.loads(x) for x in open(ROOT / "corpus/sentences.jsonl", encoding="utf-8")]
-    documents = {d["doc_id"]: d for d in map(json.loads, open(ROOT / "corpus/documents.jsonl", encoding="utf-8"))}
+    documents, sentences = validate_corpus(ROOT / "corpus")
     rng = random.Random(2027)
     items = []
     for batch in batches:

@@ -4,13 +4,17 @@ Run: python tests/data/make_fixture.py
 """
 
 import json
+import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+from stance.data import validate_corpus  # noqa: E402
+
 PICK = {"seed": 1, "authored": 8, "whitehouse": 3, "wikinews": 3, "newsmtsc": 24}
 
-docs = [json.loads(x) for x in open(ROOT / "seeds/corpus/documents.jsonl", encoding="utf-8")]
-sents = [json.loads(x) for x in open(ROOT / "seeds/corpus/sentences.jsonl", encoding="utf-8")]
+by_id, sents = validate_corpus(ROOT / "seeds/corpus")  # the fixture's sentences carry their text
+docs = list(by_id.values())
 chosen: list[dict] = []
 for source, n in PICK.items():
     pool = [d for d in docs if d["source"] == source]
