@@ -54,6 +54,15 @@ def digest(path: Path) -> str:
     return hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()[:12]
 
 
+def corpus_digest(folder: Path = Path("seeds/corpus")) -> str:
+    """A short digest of the built corpus: runs on another corpus are not this table's."""
+    digest_ = hashlib.sha256()
+    for name in ("documents.jsonl", "sentences.jsonl"):
+        path = folder / name
+        digest_.update(path.read_bytes() if path.is_file() else b"")
+    return digest_.hexdigest()[:12]
+
+
 def logged_runs(experiment: str = EXPERIMENT, uri: str | None = None) -> pd.DataFrame:
     """Every finished run of ``experiment`` (empty if there is none)."""
     import mlflow
@@ -68,12 +77,15 @@ def logged_runs(experiment: str = EXPERIMENT, uri: str | None = None) -> pd.Data
     return runs
 
 
-def current_runs(runs: pd.DataFrame, files: Sequence[Path]) -> pd.DataFrame:
-    """Per recipe and seed, the newest run whose recipe digest matches the file now."""
+def current_runs(runs: pd.DataFrame, files: Sequence[Path], corpus: str | None = None) -> pd.DataFrame:
+    """Per recipe and seed, the newest run whose recipe digest matches the file now (and, given
+    ``corpus``, that trained on the corpus of that digest)."""
     if runs.empty or "tags.stance.recipe" not in runs:
         return runs
     wanted = {p.stem: digest(p) for p in files}
     keep = runs[runs["tags.stance.recipe"].map(wanted.get) == runs["tags.stance.recipe_digest"]]
+    if corpus is not None:
+        keep = keep[keep.get("tags.stance.corpus_digest", pd.Series(None, index=keep.index)) == corpus]
     keep = keep.sort_values("start_time", ascending=False)
     return keep.drop_duplicates(["tags.stance.recipe", "tags.stance.seed"]).sort_values(
         ["tags.stance.recipe", "tags.stance.seed"])
@@ -91,7 +103,7 @@ def run_all(files: Sequence[Path], seeds: Sequence[int], experiment: str = EXPER
     warnings.filterwarnings("ignore", message="Hint: Inferred schema contains integer")
     done = set()
     if not force:
-        existing = current_runs(logged_runs(experiment), files)
+        existing = current_runs(logged_runs(experiment), files, corpus_digest())
         if not existing.empty:
             done = set(zip(existing["tags.stance.recipe"], existing["tags.stance.seed"].astype(int), strict=True))
     todo = [(f, s) for f in files for s in seeds if (f.stem, s) not in done]
@@ -113,7 +125,7 @@ def run_all(files: Sequence[Path], seeds: Sequence[int], experiment: str = EXPER
             with open(os.devnull, "w") as quiet, mlflow.start_run(run_name=file.stem,
                                                                    experiment_id=_experiment_id(experiment)):
                 mlflow.set_tags({"stance.recipe": file.stem, "stance.seed": str(seed),
-                                 "stance.recipe_digest": digest(file)})
+                                 "stance.recipe_digest": digest(file), "stance.corpus_digest": corpus_digest()})
                 result = train(config, tracker, out / "model", stdout=quiet)
                 mlflow.set_tag("stance.embeddings_reused", str(warm).lower())
         finally:
@@ -319,7 +331,7 @@ def render(runs: pd.DataFrame, experiment: str = EXPERIMENT) -> str:
 
 def write_report(files: Sequence[Path], out: Path = RESULTS, experiment: str = EXPERIMENT) -> Path:
     """Write RESULTS.md from the logged runs of ``files``' recipes."""
-    runs = current_runs(logged_runs(experiment), files)
+    runs = current_runs(logged_runs(experiment), files, corpus_digest())
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(render(runs, experiment), encoding="utf-8")
     return out

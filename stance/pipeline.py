@@ -62,7 +62,7 @@ class Pipeline:
 
         path = self.classifier.save(path)
         self.classifier.export_runtime(path)
-        return self.write_settings(path, self.runtime or DEFAULT_RUNTIME)
+        return self.write_settings(path, self.runtime or self.classifier.fixed_runtime() or DEFAULT_RUNTIME)
 
     def write_settings(self, path: str | Path, runtime: str) -> Path:
         """Write ``pipeline.json``: input mode, ``max_chars`` and the runtime the folder loads with."""

@@ -276,7 +276,12 @@ def train(config: RunConfig, tracker: Tracker, output_dir: str | Path, stdout: T
         log_plots(tracker, reports)
         tracker.log_table(misclassified(corpus["validation"].to_list(), reports["val"]), MISCLASSIFIED_TABLE)
         model_dir = pipeline.save(output_dir)
-        if any(Path(model_dir).glob(f"**/{RUNTIME_DIR}/*.onnx")):  # an encoder: the fastest runtime within the bound
+        fixed = pipeline.classifier.fixed_runtime()
+        if fixed:  # trained on that runtime's embeddings: it is the model's runtime
+            pipeline.write_settings(model_dir, fixed)
+            tracker.log_params({"runtime": fixed})
+            pipeline.classifier.set_runtime(fixed, model_dir)
+        elif any(Path(model_dir).glob(f"**/{RUNTIME_DIR}/*.onnx")):  # an encoder: the fastest runtime within the bound
             runtime, by_runtime = choose_runtime(pipeline.classifier,
                                                  inputs_of(corpus["validation"], pipeline.input_mode),
                                                  labels_of(corpus["validation"]), model_dir)

@@ -117,3 +117,11 @@ def test_a_comment_keeps_the_digest_a_setting_changes_it_and_a_link_is_no_recipe
     assert experiments.digest(recipe) != before
     (tmp_path / "default.yaml").symlink_to("big.yaml")
     assert experiments.recipes(tmp_path) == [recipe]
+
+
+def test_runs_on_another_corpus_are_left_out(recipes):
+    d = {p.stem: experiments.digest(p) for p in recipes}
+    now, before = _run("tfidf", 13, 0.7, 0.7, 9, d["tfidf"], 0), _run("tfidf", 14, 0.9, 0.9, 9, d["tfidf"], 1)
+    now["tags.stance.corpus_digest"], before["tags.stance.corpus_digest"] = "c0ffee", "01d01d"
+    kept = experiments.current_runs(pd.DataFrame([now, before]), recipes, corpus="c0ffee")
+    assert list(kept["tags.stance.seed"]) == ["13"]

@@ -204,3 +204,28 @@ def test_embedding_memo_serves_earlier_embeddings_and_counts_them(tiny_encoder):
         assert enc.memo_size() == 3
     finally:
         enc.remember_embeddings(False)
+
+
+def test_an_embedding_model_trained_on_int8_embeddings_keeps_that_runtime(tiny_encoder, tmp_path):
+    """embed_runtime: the heads learn from the quantised graph's embeddings, which are exported once and saved."""
+    from stance.pipeline import Pipeline
+
+    model = get_family("embedding.v1")(encoder=tiny_encoder, C=1000.0, embed_runtime="onnx-int8")
+    model.fit(TEXTS, Y)
+    assert model.fixed_runtime() == "onnx-int8" and model.runtime_ == "onnx-int8"
+    assert (model.predict(TEXTS) == Y).all()
+    probas = model.predict_proba(TEXTS)
+    folder = Pipeline(model).save(tmp_path / "m")
+    assert sorted(p.name for p in (folder / "runtime").glob("*.onnx")) == ["encoder-int8.onnx", "encoder.onnx"]
+    loaded = Pipeline.load(folder).classifier  # pipeline.json names the runtime it was trained on
+    assert loaded.runtime_ == "onnx-int8"
+    assert np.allclose(loaded.predict_proba(TEXTS)[0], probas[0], atol=1e-6)
+    assert get_family("embedding.v1")(encoder=tiny_encoder).fixed_runtime() is None
+
+
+def test_an_unknown_embed_runtime_is_a_config_error():
+    from stance.config import config_from_dict
+
+    with pytest.raises(StanceError, match=r"model.params.embed_runtime: expected one of \['torch', 'torch-int8', 'onnx', "
+                                          r"'onnx-int8'\]; got 'gpu'"):
+        config_from_dict({"model": {"family": "embedding.v1", "params": {"embed_runtime": "gpu"}}})

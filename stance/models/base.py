@@ -160,6 +160,10 @@ class StanceClassifier(ClassifierMixin, BaseEstimator):
         self.runtime_ = check_runtime(runtime)
         self.runtime_folder_ = Path(folder) if folder is not None else getattr(self, "runtime_folder_", None)
 
+    def fixed_runtime(self) -> str | None:
+        """The runtime the model was trained to run on, if fixed (training then tries no other); None: free."""
+        return None
+
     def exceeds_window(self, X: list[str]) -> np.ndarray:
         """For each text, whether the model reads only part of it (longer than its token window)."""
         return np.zeros(len(X), dtype=bool)

@@ -33,13 +33,18 @@ class EmbeddingClassifier(StanceClassifier):
         max_length: Token limit per sentence.
         class_weight: ``"balanced"`` or ``None``.
         seed: Random state of the solver.
+        embed_runtime: The runtime that embeds the training sentences and, from then on, every
+            sentence the model scores. ``"torch"`` (fp32) lets training choose the fastest runtime
+            within the accuracy bound afterwards; ``"onnx-int8"`` embeds with the quantised graph
+            from the start (about 1.6x faster for all-mpnet-base-v2 on 2 cores), so the heads learn
+            from the embeddings they are scored on and no other runtime is tried.
     """
 
     family: ClassVar[str] = "embedding.v1"
 
     def __init__(self, encoder: str = PACKAGED, C: float = 16.0, with_tfidf: bool = True,
                  char_ngrams: bool = True, embedding_weight: float = 1.0, max_length: int = 128,
-                 class_weight: str | None = "balanced", seed: int = 13) -> None:
+                 class_weight: str | None = "balanced", seed: int = 13, embed_runtime: str = "torch") -> None:
         self.encoder = encoder
         self.C = C
         self.with_tfidf = with_tfidf
@@ -48,6 +53,18 @@ class EmbeddingClassifier(StanceClassifier):
         self.max_length = max_length
         self.class_weight = class_weight
         self.seed = seed
+        self.embed_runtime = embed_runtime
+
+    @classmethod
+    def check_params(cls, params: dict[str, Any], where: str = "params") -> None:
+        from stance.models.runtime import RUNTIMES
+
+        runtime = params.get("embed_runtime", "torch")
+        if runtime not in RUNTIMES:
+            raise ValueError(f"{where}.embed_runtime: expected one of {list(RUNTIMES)}; got {runtime!r}")
+
+    def fixed_runtime(self) -> str | None:
+        return None if self.embed_runtime == "torch" else self.embed_runtime
 
     def _encoder(self) -> Encoder:
         encoder: Encoder | None = getattr(self, "encoder_", None)
@@ -66,8 +83,13 @@ class EmbeddingClassifier(StanceClassifier):
         self.encoder_ = None  # rebuilt with the new runtime on next use
 
     def export_runtime(self, folder: str | Path) -> list[Path]:
-        from stance.models.runtime import export_onnx
+        from stance.models.runtime import RUNTIME_DIR, export_onnx
 
+        graphs: Path | None = getattr(self, "graphs_", None)
+        if graphs is not None and (graphs / RUNTIME_DIR).is_dir():  # exported for training: copied, not redone
+            target = Path(folder) / RUNTIME_DIR
+            target.mkdir(parents=True, exist_ok=True)
+            return [Path(shutil.copy2(f, target / f.name)) for f in sorted((graphs / RUNTIME_DIR).glob("*.onnx"))]
         encoder = self._encoder()  # the weights training already loaded, not a second copy
         return list(export_onnx(encoder.model, encoder.tokenizer, folder).values())
 
@@ -86,6 +108,12 @@ class EmbeddingClassifier(StanceClassifier):
         """Encode (fp32 PyTorch), then fit one logistic regression per task; return ``self``."""
         labels = self._check_y(y)
         self.set_runtime("torch")
+        if self.embed_runtime != "torch":  # export once, then embed everything with that graph
+            import tempfile
+
+            self.graphs_ = Path(tempfile.mkdtemp(prefix="stance-graphs-"))
+            self.export_runtime(self.graphs_)
+            self.set_runtime(self.embed_runtime, self.graphs_)
         features = self._features(X, fit=True)
         self.heads_ = fit_heads(lambda: LogisticRegression(C=self.C, max_iter=3000, class_weight=self.class_weight,
                                                            random_state=self.seed), features, labels, sample_weight)

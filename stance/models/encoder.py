@@ -17,10 +17,10 @@ import numpy as np
 from stance.models.packaged import MINILM as PACKAGED
 from stance.models.packaged import encoder_folder
 
-# fp32 PyTorch embeddings already computed in this process, by (encoder, max_length, text); off
-# unless ``remember_embeddings()`` is called (``make experiments`` does: its runs embed the same
-# corpus again and again; the embeddings are exact, so results are unchanged).
-_MEMO: dict[tuple[str, int, str], np.ndarray] | None = None
+# Embeddings already computed in this process, by (encoder, max_length, runtime, text); off unless
+# ``remember_embeddings()`` is called (``make experiments`` does: its runs embed the same corpus
+# again and again; a runtime's embeddings are deterministic, so results are unchanged).
+_MEMO: dict[tuple[str, int, str, str], np.ndarray] | None = None
 
 
 @contextlib.contextmanager
@@ -35,7 +35,7 @@ def memo_paused() -> Iterator[None]:
 
 
 def remember_embeddings(on: bool = True) -> None:
-    """Keep fp32 PyTorch embeddings in memory for the rest of the process (``on=False``: forget them)."""
+    """Keep embeddings (per encoder, window and runtime) in memory for the rest of the process (``on=False``: forget them)."""
     global _MEMO
     _MEMO = {} if on else None
 
@@ -122,13 +122,13 @@ class Encoder:
 
     def encode(self, texts: list[str]) -> np.ndarray:
         """Embed ``texts``; batches are sorted by length so padding stays small."""
-        memo = _MEMO if self.runtime == "torch" else None
+        memo = _MEMO
         if memo is not None:
-            keys = [(str(self.path), self.max_length, t) for t in texts]
+            keys = [(str(self.path), self.max_length, self.runtime, t) for t in texts]
             new = {k for k in keys if k not in memo}
             if new:
                 missing = sorted(new)
-                memo.update(zip(missing, self._encode([k[2] for k in missing]), strict=True))
+                memo.update(zip(missing, self._encode([k[3] for k in missing]), strict=True))
             return np.stack([memo[k] for k in keys]) if texts else np.zeros((0, self.dim), dtype=np.float32)
         return self._encode(texts)
 

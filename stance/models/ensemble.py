@@ -143,6 +143,10 @@ class EnsembleClassifier(StanceClassifier):
         for k, member in enumerate(getattr(self, "members_", [])):
             member.set_runtime(runtime, Path(folder) / MEMBERS_DIR / str(k) if folder is not None else None)
 
+    def fixed_runtime(self) -> str | None:
+        """A member's fixed runtime (one runtime runs every member), else None."""
+        return next((r for m in getattr(self, "members_", []) if (r := m.fixed_runtime())), None)
+
     def exceeds_window(self, X: list[str]) -> np.ndarray:
         flags = [member.exceeds_window(X) for member in self.members_]
         return np.any(flags, axis=0) if flags else np.zeros(len(X), dtype=bool)
