@@ -35,7 +35,7 @@ def memo_paused() -> Iterator[None]:
 
 
 def remember_embeddings(on: bool = True) -> None:
-    """Keep embeddings (per encoder, window and runtime) in memory for the rest of the process (``on=False``: forget them)."""
+    """Keep embeddings (per encoder, window, runtime) for the rest of the process (``on=False``: forget them)."""
     global _MEMO
     _MEMO = {} if on else None
 
