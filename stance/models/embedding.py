@@ -110,8 +110,10 @@ class EmbeddingClassifier(StanceClassifier):
         self.set_runtime("torch")
         if self.embed_runtime != "torch":  # export once, then embed everything with that graph
             import tempfile
+            import weakref
 
             self.graphs_ = Path(tempfile.mkdtemp(prefix="stance-graphs-"))
+            weakref.finalize(self, shutil.rmtree, self.graphs_, True)  # gone with the model (save copies them)
             self.export_runtime(self.graphs_)
             self.set_runtime(self.embed_runtime, self.graphs_)
         features = self._features(X, fit=True)
