@@ -16,8 +16,16 @@ from stance.evaluate import boundary_f1, classification_metrics, speaker_accurac
 from stance.types import LABELS, TASKS, Document, Prediction
 
 
-def load_gold(data: str | Path, split: str = "test", seed: int = 13) -> tuple[list[Document], list[dict[str, Any]]]:
-    """Documents and gold sentence records from a corpus folder or a gold JSONL file."""
+DEFAULT_SPLIT = {"seed": 13, "validation_fraction": 0.15, "test_fraction": 0.15, "sources": None}
+
+
+def load_gold(data: str | Path, split: str = "test",
+              settings: dict[str, Any] | None = None) -> tuple[list[Document], list[dict[str, Any]]]:
+    """Documents and gold sentence records from a corpus folder or a gold JSONL file.
+
+    ``settings`` are the model's split (its ``pipeline.json``: seed, fractions, sources), so a
+    corpus split is rebuilt exactly as the model's training run made it; ``None``: the defaults.
+    """
     import json
 
     data = Path(data)
@@ -27,8 +35,12 @@ def load_gold(data: str | Path, split: str = "test", seed: int = 13) -> tuple[li
         if split not in (*SPLITS, "all"):
             detail = f"unknown split {split!r}; expected {SPLITS} or 'all'"
             raise StanceError(Errors.E014.format(path=data, detail=detail))
+        s = {**DEFAULT_SPLIT, **(settings or {})}
         docs, sentences = validate_corpus(data)
-        split_of = split_groups(docs, sentences, seed, 0.15, 0.15)
+        if s["sources"] is not None:  # the split was made over these sources only
+            docs = {k: d for k, d in docs.items() if d["source"] in s["sources"]}
+            sentences = [r for r in sentences if r["source"] in s["sources"]]
+        split_of = split_groups(docs, sentences, s["seed"], s["validation_fraction"], s["test_fraction"])
         keep = [s for s in sentences if split == "all" or split_of[s["doc_id"]] == split]
         doc_ids = list(dict.fromkeys(s["doc_id"] for s in keep))
         return [Document(d, docs[d]["text"]) for d in doc_ids], keep
@@ -67,7 +79,7 @@ def assess(pipeline: Any, data: str | Path, split: str = "test", task: str = "la
             (speaker accuracy and sentence boundary F1 only, on whole documents).
         source: Keep only this corpus source (``authored``, ``whitehouse``, ...).
     """
-    docs, gold = load_gold(data, split)
+    docs, gold = load_gold(data, split, getattr(pipeline, "split", None))
     if source:  # one source of the corpus, e.g. the authored articles
         gold = [g for g in gold if g.get("source") == source]
         keep = {g["doc_id"] for g in gold}

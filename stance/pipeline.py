@@ -30,14 +30,18 @@ class Pipeline:
         max_chars: Sentences longer than this are cut before classification (and flagged).
         runtime: Inference runtime of the classifier's encoder (``stance.models.runtime.RUNTIMES``);
             ``None`` keeps the classifier's own (fp32 PyTorch after training).
+        split: How the training corpus was split (``corpus``, ``seed``, ``validation_fraction``,
+            ``test_fraction``, ``sources``), so evaluation can rebuild exactly the documents the
+            model never trained on; ``None`` for a model saved without it.
     """
 
     def __init__(self, classifier: StanceClassifier, input_mode: str = "speaker", max_chars: int = 2000,
-                 runtime: str | None = None) -> None:
+                 runtime: str | None = None, split: dict[str, Any] | None = None) -> None:
         self.classifier = classifier
         self.input_mode = input_mode
         self.max_chars = max_chars
         self.runtime = runtime
+        self.split = split
         if runtime is not None:
             classifier.set_runtime(runtime)
         self._nlp: Any = None
@@ -65,9 +69,10 @@ class Pipeline:
         return self.write_settings(path, self.runtime or self.classifier.fixed_runtime() or DEFAULT_RUNTIME)
 
     def write_settings(self, path: str | Path, runtime: str) -> Path:
-        """Write ``pipeline.json``: input mode, ``max_chars`` and the runtime the folder loads with."""
+        """Write ``pipeline.json``: input mode, ``max_chars``, the runtime the folder loads with and the split."""
         path = Path(path)
-        settings = {"input_mode": self.input_mode, "max_chars": self.max_chars, "runtime": runtime}
+        settings = {"input_mode": self.input_mode, "max_chars": self.max_chars, "runtime": runtime,
+                    **({"split": self.split} if self.split is not None else {})}
         (path / PIPELINE_FILE).write_text(json.dumps(settings, indent=2), encoding="utf-8")
         return path
 

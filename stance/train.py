@@ -264,7 +264,10 @@ def train(config: RunConfig, tracker: Tracker, output_dir: str | Path, stdout: T
                                                                         step=epoch)
         classifier.fit(inputs_of(train_rows, config.model.input), labels_of(train_rows), **fit_args)
         train_seconds = time.perf_counter() - started
-        pipeline = Pipeline(classifier, input_mode=config.model.input)
+        split = {"corpus": config.data.corpus, "seed": config.data.split_seed,
+                 "validation_fraction": config.data.validation_fraction, "test_fraction": config.data.test_fraction,
+                 "sources": list(config.data.sources) if config.data.sources is not None else None}
+        pipeline = Pipeline(classifier, input_mode=config.model.input, split=split)
         metrics: dict[str, float] = {"train_seconds": train_seconds}
         flat, reports = calibrated_metrics(pipeline, corpus)
         metrics.update(flat)

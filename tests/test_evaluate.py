@@ -72,3 +72,30 @@ def test_pr_curves_skip_absent_classes():
     assert curves["a"]["average_precision"] == pytest.approx(1.0)
     assert curves["b"]["average_precision"] == pytest.approx(1.0)  # b's scores 0.8, 0.4 rank above a's 0.1
     assert curves["a"]["recall"][0] == 1.0 and curves["a"]["precision"][-1] == 1.0
+
+
+def test_evaluation_rebuilds_the_split_the_model_was_trained_with(tmp_path):
+    """A model trained with split seed 7 is evaluated on seed 7's test documents, not seed 13's."""
+    import io
+
+    from stance.assess import load_gold
+    from stance.config import config_from_dict
+    from stance.data import load_corpus
+    from stance.pipeline import Pipeline
+    from stance.tracking import NullTracker
+    from stance.train import train
+
+    from .conftest import TINY_CORPUS
+
+    cfg = config_from_dict({"run_name": "split", "data": {"corpus": str(TINY_CORPUS), "split_seed": 7,
+                                                          "newsmtsc_eval": None}, "model": {"family": "tfidf.v1"}})
+    folder = train(cfg, NullTracker(), tmp_path / "m", stdout=io.StringIO())["model_dir"]
+    pipeline = Pipeline.load(folder)
+    assert pipeline.split == {"corpus": str(TINY_CORPUS), "seed": 7, "validation_fraction": 0.15,
+                              "test_fraction": 0.15, "sources": None}
+    docs, _ = load_gold(TINY_CORPUS, "test", pipeline.split)
+    seven = set(load_corpus(TINY_CORPUS, seed=7)["test"]["doc_id"])
+    thirteen = set(load_corpus(TINY_CORPUS, seed=13)["test"]["doc_id"])
+    assert {d.doc_id for d in docs} == seven != thirteen
+    trained_on = set(load_corpus(TINY_CORPUS, seed=7)["train"]["doc_id"])
+    assert not {d.doc_id for d in docs} & trained_on
