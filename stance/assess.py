@@ -15,7 +15,6 @@ from stance.errors import Errors, StanceError
 from stance.evaluate import boundary_f1, classification_metrics, speaker_accuracy
 from stance.types import LABELS, TASKS, Document, Prediction
 
-
 DEFAULT_SPLIT = {"seed": 13, "validation_fraction": 0.15, "test_fraction": 0.15, "sources": None}
 
 
