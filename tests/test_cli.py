@@ -101,7 +101,7 @@ def test_promote_and_compare(workdir):
     assert result.exit_code == 0 and "models:/stance@champion -> version 2" in result.output
     table = invoke("compare")
     assert table.exit_code == 0, table.output
-    assert table.output.count("tiny") == 2 and "val stance F1" in table.output
+    assert table.output.count("tiny") == 2 and "by val_real_stance_macro_f1" in table.output
     invoke("promote", "1")
     missing = invoke("promote", "99")
     assert missing.exit_code == 1 and "no such version" in missing.output

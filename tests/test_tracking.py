@@ -171,7 +171,7 @@ def test_compare_html_page_has_both_runs_and_a_chart(mlflow_store, monkeypatch, 
     for run_id in mlflow_store["run_ids"]:
         run = client.get_run(run_id)
         assert f"<td>{run.info.run_name}</td><td>{run_id[:8]}</td>" in page
-        assert f"<td>{run.data.metrics['val_stance_macro_f1']:.3f}</td>" in page
+        assert f"<td>{run.data.metrics['val_real_stance_macro_f1']:.3f}</td>" in page
     assert "<th>input</th>" in page and "<th>tracking.promote_margin</th>" in page
     assert "<th>model.params.max_features</th>" not in page, "params that are equal are not columns"
     png = re.search(r'src="data:image/png;base64,([A-Za-z0-9+/=]+)"', page)
