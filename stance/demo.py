@@ -23,7 +23,8 @@ def run(config: Path = DEFAULT_CONFIG, article: Path = SEED_ARTICLE, out: Path =
     console = Console(width=160)
     MlflowTracker()  # sets the tracking URI
     if not has_champion():
-        console.print(f"no champion model in {tracking_uri()}: training {config} (about 12 minutes on 2 cores) ...")
+        console.print(f"no champion model in {tracking_uri()}: training {config} (about 10 minutes, "
+                      "then 6 of evaluation, on 2 cores) ...")
         import io
 
         from stance.train import train
