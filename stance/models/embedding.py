@@ -105,7 +105,7 @@ class EmbeddingClassifier(StanceClassifier):
         return sparse.hstack([sparse.csr_matrix(emb), words]).tocsr()
 
     def fit(self, X: list[str], y: np.ndarray, sample_weight: np.ndarray | None = None) -> EmbeddingClassifier:
-        """Encode (fp32 PyTorch), then fit one logistic regression per task; return ``self``."""
+        """Encode (fp32 PyTorch, or ``embed_runtime``), then fit one logistic regression per task; return ``self``."""
         labels = self._check_y(y)
         self.set_runtime("torch")
         if self.embed_runtime != "torch":  # export once, then embed everything with that graph
