@@ -15,7 +15,14 @@ from stance.errors import Errors, StanceError
 from stance.evaluate import boundary_f1, classification_metrics, speaker_accuracy
 from stance.types import LABELS, TASKS, Document, Prediction
 
-DEFAULT_SPLIT = {"seed": 13, "validation_fraction": 0.15, "test_fraction": 0.15, "sources": None}
+
+def _default_split() -> dict[str, Any]:
+    """The split a run makes with the config's defaults (a model saved without its split)."""
+    from stance.config import DataConfig
+
+    data = DataConfig()
+    return {"seed": data.split_seed, "validation_fraction": data.validation_fraction,
+            "test_fraction": data.test_fraction, "sources": data.sources}
 
 
 def load_gold(data: str | Path, split: str = "test",
@@ -34,7 +41,7 @@ def load_gold(data: str | Path, split: str = "test",
         if split not in (*SPLITS, "all"):
             detail = f"unknown split {split!r}; expected {SPLITS} or 'all'"
             raise StanceError(Errors.E014.format(path=data, detail=detail))
-        s = {**DEFAULT_SPLIT, **(settings or {})}
+        s = {**_default_split(), **(settings or {})}
         docs, sentences = validate_corpus(data)
         if s["sources"] is not None:  # the split was made over these sources only
             docs = {k: d for k, d in docs.items() if d["source"] in s["sources"]}
