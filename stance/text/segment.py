@@ -31,7 +31,7 @@ _INVISIBLE = re.compile("[\x00-\x08\x0e-\x1f\x7f\u00ad\u061c\u200b-\u200f\u202a-
 _TERMINAL = re.compile(r"[.!?…][\"'”’»)\]]*$|[\"”»]$")
 _LABEL = re.compile(
     r"(?:(?P<q>Q)(?:[.:])?\s+(?=\S)"
-    r"|(?P<name>(?:[A-Z][A-Z.'’\-]*)(?:\s+[A-Z][A-Z.'’\-]*){0,4}):\s+(?=\S))"
+    r"|(?P<name>(?:[A-Z][A-Z.'’\-]*)(?:\s+[A-Z][A-Z.'’\-]*){0,4}):(?:\s+(?=\S)|\s*$))"
 )
 _CREDIT = re.compile(
     r"(?:^|(?<=[.!?\"”]\s))(?:(?:Photo|Image|Credit)s?:?\s*)?"
@@ -55,6 +55,23 @@ _META_LINE = re.compile(
     r"|(?:Photo|Image|Credit|Source)s?:.*"
     r")\s*$"
 )
+# At the start of a line, a speaker label as the Kremlin prints it: up to six capitalised words
+# ("Vladimir Putin:", "President of Russia Vladimir Putin:", "Question (retranslated):").
+_LABEL_WORDS = r"[A-Z][\w.'’\-]*(?:(?:[ \t]|(?<![.!?])\n)(?:[A-Z][\w.'’\-]*|of|de|der|van|von|al|bin|the)){0,5}"
+_NAME_LABEL = re.compile(rf"(?P<name>{_LABEL_WORDS})(?P<aside> \([a-z]+\))?:(?:\s+(?=\S)|\s*$)")
+_LINE_LABELS = re.compile(rf"(?m)^{_LABEL_WORDS}(?: \([a-z]+\))?:")
+# The same label after a sentence or a run of spaces, in the middle of a line: one of the head of
+# state's forms only ("President of Russia Vladimir Putin:"), which never starts a sentence.
+_MID_LABEL = re.compile(r"(?:(?<=[.!?])\s+|\s{2,})(?P<name>(?:President|Prime Minister|Federal Chancellor|Chancellor)"
+                        r" of [A-Z][\w ]{2,40}?\s[A-Z][\w'’\-]+\s[A-Z][\w'’\-]+)(?P<aside> \([a-z]+\))?:\s+(?=\S)")
+# A label broken over two lines: a line ending in capitalised words, the next starting "Putin:".
+_LABEL_HEAD = re.compile(r"(?:^|[.!?]\s|\s\s)(?:President|Prime Minister|Chancellor|Federal Chancellor)\b"
+                         r"[\w\s.'’-]{0,60}$")
+_LABEL_TAIL = re.compile(r"^[A-Z][\w'’\-]*(?:\s[A-Z][\w'’\-]*){0,2}(?:\s\([a-z]+\))?:\s")
+_NOT_LABELS = frozenset({"related", "read", "see", "photo", "photos", "image", "source", "sources", "credit",
+                         "note", "update", "updated", "published", "posted", "original", "watch", "listen",
+                         "tags", "topics", "share", "editor", "by", "subject", "re", "date", "location", "when"})
+_ONE_WORD_LABELS = frozenset({"question", "answer", "reply", "remark", "moderator", "interpreter", "participant"})
 _MAX_HEADLINE_WORDS = 25
 # A one-word fragment that closes a quotation and goes on to its attribution ("Period," he said).
 # The one-word end of a quotation blingfire split off ('Period,” a diplomat said'); the closing
@@ -74,6 +91,7 @@ class Span:
     clean: str
     kind: str
     label: str | None = None
+    par: bool = False  # the first sentence of a paragraph (a block)
 
 
 _MARKUP = re.compile(f"{_OPENER.pattern}|{_TAG.pattern}|{_ENTITY.pattern}|{_INVISIBLE.pattern}", re.I)
@@ -148,8 +166,9 @@ def _blocks(clean: str) -> Iterator[tuple[int, int]]:
             this = clean[lines[i][0]:end].rstrip()  # the block's last line: same test, linear time
             following = clean[nxt_start:nxt_end].lstrip()
             soft = gap.count("\n") + gap.count("\r") - gap.count("\r\n") <= 1
+            label_split = _LABEL_HEAD.search(this) and _LABEL_TAIL.match(following)  # "...Vladimir\nPutin: ..."
             if not (soft and this and following and not _TERMINAL.search(this)
-                    and following[0].islower()):
+                    and (following[0].islower() or label_split)):
                 break
             end = nxt_end
             i += 1
@@ -217,11 +236,21 @@ def _closes_whole_quotation(sentence: str) -> bool:
     return opening <= 0
 
 
+def _is_name_label(name: str) -> bool:
+    """A title-case line start that is a speaker label, not a heading such as ``Related coverage:``."""
+    words = name.split()
+    if words[0].lower().rstrip(".") in _NOT_LABELS or words[-1] in {"of", "the"}:
+        return False
+    if any(w.endswith(".") and len(w) > 4 for w in words[:-1]):  # "Trafalgar Square. Image:": a sentence
+        return False
+    return len(words) >= 2 or words[0].lower() in _ONE_WORD_LABELS
+
+
 def _kind(block: str, n_words: int) -> str:
     if _META_LINE.match(block):
         return "meta"
-    if not _TERMINAL.search(block) and n_words <= _MAX_HEADLINE_WORDS:
-        return "headline"
+    if not _TERMINAL.search(block) and n_words <= _MAX_HEADLINE_WORDS and not block.endswith(":"):
+        return "headline"  # a line ending in a colon introduces what follows ("Mills said:")
     return "body"
 
 
@@ -233,15 +262,34 @@ def segment(text: str) -> list[Span]:
     """
     clean, index = strip_markup(text)
     spans: list[Span] = []
+    carried: str | None = None  # a label standing alone on its line, for the next block
+    # Title-case labels only in a transcript: a news headline "Karl Rove: Clinton ..." is no turn.
+    found = _LINE_LABELS.findall(clean)
+    transcript = len(found) >= 2 or any(" of " in " ".join(f.split()) for f in found)
     for b_start, b_end in _blocks(clean):
         b_start, b_end = _trim(clean, b_start, b_end)
         if b_start >= b_end:
             continue
-        label = None
+        label, carried = carried, None
         match = _LABEL.match(clean, b_start, b_end)
+        named = _NAME_LABEL.match(clean, b_start, b_end) if match is None else None
         if match and (match.group("q") or len(match.group("name")) >= 2):
             label = "Q" if match.group("q") else match.group("name")
             b_start = match.end()
+        elif named and transcript and _is_name_label(named.group("name")):
+            label = " ".join(named.group("name").split())
+            if named.group("aside"):  # "Question (retranslated):" stays in the text, a meta unit
+                cut = named.end("aside") + 1
+                spans.append(Span(index[b_start], index[cut - 1] + 1, " ".join(clean[b_start:cut].split()), "meta"))
+            b_start = named.end()
+        elif (mid := _MID_LABEL.search(clean, b_start, b_end)) and _is_name_label(mid.group("name")):
+            label = " ".join(mid.group("name").split())  # "At a meeting ... President of Russia Vladimir Putin:"
+            cut = mid.end("aside") if mid.group("aside") else mid.end("name")
+            spans.append(Span(index[b_start], index[cut] + 1, " ".join(clean[b_start:cut + 1].split()), "meta"))
+            b_start = mid.end()
+        if label is not None and b_start >= b_end:  # "Vladimir Putin:" on its own line: the next line's
+            carried = label
+            continue
         block = clean[b_start:b_end]
         kind = _kind(block, len(block.split()))
         credit = _CREDIT.search(block) if label is None else None
@@ -254,14 +302,16 @@ def segment(text: str) -> list[Span]:
         else:
             kind = "body"
             pieces = _split_body(clean, b_start, b_end)
+        first = True
         for s, e in pieces:
             s, e = _trim(clean, s, e)
             if s >= e:
                 continue
             o_start, o_end = index[s], index[e - 1] + 1
             sentence = " ".join(clean[s:e].split())
-            spans.append(Span(o_start, o_end, sentence, kind, label))
+            spans.append(Span(o_start, o_end, sentence, kind, label, first))
             label = None if kind != "body" else label
+            first = False
     return _disjoint(spans)
 
 
@@ -272,7 +322,7 @@ def _disjoint(spans: list[Span]) -> list[Span]:
     for span in spans:
         start = max(span.start, last)
         if span.end > start:
-            out.append(Span(start, span.end, span.clean, span.kind, span.label))
+            out.append(Span(start, span.end, span.clean, span.kind, span.label, span.par))
             last = span.end
     return out
 
