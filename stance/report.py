@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from stance.errors import Errors, StanceError
-from stance.types import LABELS
+from stance.types import LABELS, speaker_slug
 
 STANCE_COLORS = {"optimistic": "#2e7d32", "dismissive": "#c62828", "conditional": "#f9a825", "neutral": "#90a4ae"}
 
@@ -117,9 +117,13 @@ def build_report(rows: Iterator[dict[str, Any]], dates: dict[str, str] | None = 
     report = Report()
     seen: set[str] = set()
     article_dates: dict[str, str | None] = {}
+    names: dict[str, str] = {}
     for n, row in enumerate(rows):
         report.rows += 1
-        doc, speaker, stance = str(row["doc_id"]), str(row["speaker"]), str(row["stance"])
+        doc, stance = str(row["doc_id"]), str(row["stance"])
+        speaker = str(row.get("speaker_id") or speaker_slug(str(row["speaker"])))  # grouped by id
+        if len(str(row["speaker"])) > len(names.get(speaker, "")):
+            names[speaker] = str(row["speaker"])  # shown under the fullest name the id was given
         if doc not in seen:
             seen.add(doc)
             report.articles.append(doc)
@@ -139,7 +143,15 @@ def build_report(rows: Iterator[dict[str, Any]], dates: dict[str, str] | None = 
         if day:
             report.by_date[day][stance] += 1
     report.undated_articles = sum(1 for d in article_dates.values() if d is None)
+    _show_names(report, names)
     return report
+
+
+def _show_names(report: Report, names: dict[str, str]) -> None:
+    """Re-key the speaker tables from speaker ids to the names shown for them."""
+    report.speakers = {names[k]: v for k, v in report.speakers.items()}
+    report.speaker_articles = {names[k]: v for k, v in report.speaker_articles.items()}
+    report.per_article = {doc: {names[k]: v for k, v in table.items()} for doc, table in report.per_article.items()}
 
 
 def _png(fig: Any) -> str:

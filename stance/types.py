@@ -7,6 +7,16 @@ from dataclasses import dataclass, field
 AUTHOR = "AUTHOR"
 
 
+def speaker_slug(name: str) -> str:
+    """A speaker's stable id: ``Donald Trump`` -> ``donald-trump``, ``AUTHOR`` -> ``author`` (accents folded)."""
+    import re
+    import unicodedata
+
+    folded = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii")
+    out = re.sub(r"[^a-z0-9]+", "-", folded.lower()).strip("-")
+    return out or re.sub(r"\W+", "-", name.lower()).strip("-") or "unknown"
+
+
 @dataclass(frozen=True)
 class Labels:
     """The label sets of the two tasks, in a fixed order (the order of every score dict)."""
@@ -48,6 +58,7 @@ class Sentence:
     kind: str = "body"
     speaker: str = AUTHOR
     quoted: bool = False
+    speaker_id: str = ""  # the speaker's id across a batch; empty: the slug of ``speaker``
 
 
 @dataclass(frozen=True)
@@ -67,6 +78,7 @@ class Prediction:
         return {
             "doc_id": s.doc_id, "sent_idx": s.sent_idx, "start": s.start, "end": s.end,
             "kind": s.kind, "text": s.text, "speaker": s.speaker,
+            "speaker_id": s.speaker_id or speaker_slug(s.speaker),
             "stance": self.stance, "stance_scores": self.stance_scores,
             "sentiment": self.sentiment, "sentiment_scores": self.sentiment_scores,
             "model": model, "truncated": self.truncated,

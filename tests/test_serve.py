@@ -14,7 +14,7 @@ import pytest
 from .conftest import SEED
 from .servers import free_port, server, wait_until_up
 
-CONTRACT = ["doc_id", "sent_idx", "start", "end", "kind", "text", "speaker", "stance", "stance_scores",
+CONTRACT = ["doc_id", "sent_idx", "start", "end", "kind", "text", "speaker", "speaker_id", "stance", "stance_scores",
             "sentiment", "sentiment_scores", "model", "truncated"]
 
 
