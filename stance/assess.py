@@ -8,12 +8,13 @@ document; each gold sentence is matched to the predicted sentence that overlaps 
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from stance.errors import Errors, StanceError
 from stance.evaluate import boundary_f1, classification_metrics, speaker_accuracy
-from stance.types import LABELS, TASKS, Document, Prediction
+from stance.types import LABELS, TASKS, Document, Prediction, Sentence
 
 
 def _default_split() -> dict[str, Any]:
@@ -81,8 +82,10 @@ def assess(pipeline: Any, data: str | Path, split: str = "test", task: str = "la
     """Evaluate a pipeline end to end on gold documents.
 
     Args:
+        pipeline: A :class:`stance.pipeline.Pipeline`; for ``task="speakers"`` it may be ``None``
+            (segmentation and attribution need no classifier).
         task: ``labels`` (stance and sentiment per sentence, plus speakers) or ``speakers``
-            (speaker accuracy and sentence boundary F1 only, on whole documents).
+            (speaker accuracy per source and sentence boundary F1 only, on whole documents).
         source: Keep only this corpus source (``authored``, ``whitehouse``, ...).
     """
     docs, gold = load_gold(data, split, getattr(pipeline, "split", None))
@@ -90,11 +93,7 @@ def assess(pipeline: Any, data: str | Path, split: str = "test", task: str = "la
         gold = [g for g in gold if g.get("source") == source]
         keep = {g["doc_id"] for g in gold}
         docs = [d for d in docs if d.doc_id in keep]
-    if task == "speakers":  # whole documents only: NewsMTSC single sentences carry no context
-        whole = {d.doc_id for d in docs if not d.doc_id.startswith("mt-")}
-        docs = [d for d in docs if d.doc_id in whole]
-        gold = [g for g in gold if g["doc_id"] in whole]
-    predictions = pipeline.score_documents(docs)
+    predictions = _annotated(pipeline, docs) if task == "speakers" else pipeline.score_documents(docs)
     gold_by_doc: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for g in gold:
         gold_by_doc[g["doc_id"]].append(g)
@@ -109,8 +108,33 @@ def assess(pipeline: Any, data: str | Path, split: str = "test", task: str = "la
     result.update(boundary_f1(gold_spans, pred_spans))  # type: ignore[arg-type]
     result.update(speaker_accuracy([g.get("speaker") for g, _ in pairs],
                                    [p.sentence.speaker if p else "" for _, p in pairs]))
+    by_source: dict[str, list[tuple[dict[str, Any], Prediction | None]]] = defaultdict(list)
+    for g, p in pairs:
+        by_source[str(g.get("source") or "gold")].append((g, p))
+    result["speakers_by_source"] = {
+        src: speaker_accuracy([g.get("speaker") for g, _ in ps], [p.sentence.speaker if p else "" for _, p in ps])
+        for src, ps in sorted(by_source.items())}
     if task == "labels":
         for t in TASKS:
             result[t] = classification_metrics([g[t] for g, _ in pairs],
                                                [getattr(p, t) if p else "neutral" for _, p in pairs], LABELS.of(t))
     return result
+
+
+@dataclass(frozen=True)
+class _Attributed:
+    """A sentence with its speaker, shaped as a prediction for matching (no labels)."""
+
+    sentence: Sentence
+
+
+def _annotated(pipeline: Any, docs: list[Document]) -> list[list[Any]]:
+    """Segmentation and attribution only: the pipeline's own, or the default spaCy model's."""
+    if pipeline is not None:
+        sentences = pipeline.annotate(docs)
+    else:
+        from stance.pipeline import annotate
+        from stance.text.nlp import load_nlp
+
+        sentences = annotate(docs, load_nlp())
+    return [[_Attributed(s) for s in sents] for sents in sentences]

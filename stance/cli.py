@@ -160,7 +160,8 @@ def report(
 @app.command()
 def evaluate(
     data: Annotated[Path, typer.Option(help="corpus folder (seeds/corpus) or a <doc>.gold.jsonl beside <doc>.txt")],
-    model: Annotated[str | None, typer.Option(help="model folder or MLflow URI; default the champion")] = None,
+    model: Annotated[str | None, typer.Option(help="model folder or MLflow URI; default the champion "
+                                              "(--task speakers needs none)")] = None,
     split: Annotated[str, typer.Option(help="corpus split: train, validation, test or all")] = "test",
     task: Annotated[str, typer.Option(help="labels (stance, sentiment, speakers) or speakers")] = "labels",
     source: Annotated[str | None, typer.Option(help="only this corpus source, e.g. authored")] = None,
@@ -174,12 +175,17 @@ def evaluate(
     with user_errors():
         if task not in ("labels", "speakers"):
             raise StanceError(f"Unknown --task {task!r}; expected 'labels' or 'speakers'.")
-        result = assess(resolve_pipeline(model), data, split, task, source)
+        pipeline = None if task == "speakers" and model is None else resolve_pipeline(model)  # attribution only
+        result = assess(pipeline, data, split, task, source)
         typer.echo(f"{result['documents']} documents, {result['sentences']} gold sentences")
         typer.echo(f"sentence boundary F1 {result['boundary_f1']:.3f} (P {result['boundary_precision']:.3f}, "
                    f"R {result['boundary_recall']:.3f})")
         typer.echo(f"speaker accuracy {result['speaker_accuracy']:.3f} "
                    f"(normalised {result['speaker_accuracy_normalised']:.3f}, n={result['speaker_n']})")
+        typer.echo(f"{'source':<18} {'n':>6} {'speaker acc.':>12} {'normalised':>10}")
+        for src, acc in result["speakers_by_source"].items():
+            typer.echo(f"{src:<18} {acc['speaker_n']:>6} {acc['speaker_accuracy']:>12.3f} "
+                       f"{acc['speaker_accuracy_normalised']:>10.3f}")
         for t in ("stance", "sentiment"):
             if t in result:
                 typer.echo(format_report(t, result[t]))

@@ -92,22 +92,7 @@ class Pipeline:
 
     def annotate(self, docs: Sequence[Document]) -> list[list[Sentence]]:
         """Split each document and attribute each sentence's speaker."""
-        from stance.text.speakers import attribute, parse
-
-        all_spans = [segment(doc.text) for doc in docs]
-        texts = [s.clean[: self.max_chars] for spans in all_spans for s in spans]
-        parsed = parse(self.nlp, texts)
-        out: list[list[Sentence]] = []
-        pos = 0
-        for doc, spans in zip(docs, all_spans, strict=True):
-            parses = parsed[pos: pos + len(spans)]
-            pos += len(spans)
-            speakers = attribute(spans, parses)
-            out.append([
-                Sentence(doc.doc_id, i, s.start, s.end, doc.text[s.start:s.end], s.clean, s.kind, speaker, quoted)
-                for i, (s, (speaker, quoted)) in enumerate(zip(spans, speakers, strict=True))
-            ])
-        return out
+        return annotate(docs, self.nlp, self.max_chars)
 
     def classify(self, sentences: Sequence[Sentence]) -> list[Prediction]:
         """Label sentences; meta lines (credits, links, bylines) are always neutral."""
@@ -158,6 +143,26 @@ def _ordered(proba: np.ndarray, classes: Sequence[str], labels: Sequence[str]) -
         vals = np.array([row[index[lab]] if lab in index else 0.0 for lab in labels], dtype=float)
         vals = vals / vals.sum() if vals.sum() > 0 else np.full(len(labels), 1 / len(labels))
         out.append({lab: float(v) for lab, v in zip(labels, vals, strict=True)})
+    return out
+
+
+def annotate(docs: Sequence[Document], nlp: Any, max_chars: int = 2000) -> list[list[Sentence]]:
+    """Split each document and attribute each sentence's speaker (no classifier needed)."""
+    from stance.text.speakers import attribute, parse
+
+    all_spans = [segment(doc.text) for doc in docs]
+    texts = [s.clean[:max_chars] for spans in all_spans for s in spans]
+    parsed = parse(nlp, texts)
+    out: list[list[Sentence]] = []
+    pos = 0
+    for doc, spans in zip(docs, all_spans, strict=True):
+        parses = parsed[pos: pos + len(spans)]
+        pos += len(spans)
+        speakers = attribute(spans, parses)
+        out.append([
+            Sentence(doc.doc_id, i, s.start, s.end, doc.text[s.start:s.end], s.clean, s.kind, speaker, quoted)
+            for i, (s, (speaker, quoted)) in enumerate(zip(spans, speakers, strict=True))
+        ])
     return out
 
 
