@@ -37,6 +37,8 @@ if TYPE_CHECKING:
     from spacy.tokens import Doc, Token
     from spacy.tokens import Span as SpacySpan
 
+_NEVER_SPEAK = frozenset({"DATE", "TIME", "LOC", "FAC", "MONEY", "PERCENT", "CARDINAL", "ORDINAL", "QUANTITY",
+                          "EVENT", "LAW", "WORK_OF_ART", "LANGUAGE"})
 _PRONOUNS_PERSON = {"he", "she", "him", "her", "i", "me"}
 _PRONOUNS_GROUP = {"they", "we", "it", "them", "us"}
 
@@ -226,6 +228,8 @@ def _attribution(sent: SpacySpan, state: _State) -> str | None:
 def _can_speak(head: Token) -> bool:
     """Named entities, personal pronouns and nouns for people or bodies can speak; "the talks" cannot."""
     if not head.text[:1].isalnum():  # a stray mark the tagger took for a noun ("»")
+        return False
+    if head.ent_type_ in _NEVER_SPEAK:  # dates, places that are not governments, events, laws
         return False
     if head.lower_ in {"who", "which", "that", "this", "these", "those", "what", "all", "some", "many", "both",
                        "each", "few", "most", "none", "any", "one", "others", "another"}:
