@@ -130,6 +130,13 @@ def test_interviewer_and_signer_from_the_title_and_byline():
     assert document_author(["President Biden Statement on UN-Mediated Truce in Yemen"], "", table) == "Joe Biden"
 
 
+def test_a_release_line_hands_what_follows_to_its_signer(nlp):
+    text = ("Truce in Yemen\n\nOffice of the Spokesperson\n"
+            "The below is attributable to Spokesperson Ned Price:\n"
+            "The United States welcomes the truce. We urge all parties to build on it.")
+    assert speakers(nlp, text) == ["AUTHOR", "AUTHOR", "AUTHOR", "Ned Price", "Ned Price"]
+
+
 def test_quotation_groups_follow_marks_not_sentences():
     texts = ['"One.', "Two.", 'Three," she said.', "Narration."]
     assert quotation_groups(texts, [True, False, False, True]) == [[0, 1, 2]]

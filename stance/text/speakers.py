@@ -28,7 +28,7 @@ from stance.text.mentions import MentionTable, clean_name, collect_mentions
 from stance.text.nlp import lemma, load_nlp, parse
 from stance.text.quotes import open_after, quotation_groups, quote_status, quoted_chars
 from stance.text.segment import Span
-from stance.text.turns import REPORTER_LABEL, document_author, label_speaker
+from stance.text.turns import REPORTER_LABEL, attributed_to, document_author, label_speaker
 from stance.types import AUTHOR
 
 __all__ = ["SPEAKER_NOUNS", "SPEECH_VERBS", "MentionTable", "attribute", "load_nlp", "parse"]
@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from spacy.tokens import Doc, Token
     from spacy.tokens import Span as SpacySpan
 
+_SIGNERS_COUNTRY = frozenset({"united states", "u.s.", "us", "united states of america", "united states government"})
 _NEVER_SPEAK = frozenset({"DATE", "TIME", "LOC", "FAC", "MONEY", "PERCENT", "CARDINAL", "ORDINAL", "QUANTITY",
                           "EVENT", "LAW", "WORK_OF_ART", "LANGUAGE"})
 _PRONOUNS_PERSON = {"he", "she", "him", "her", "i", "me"}
@@ -279,6 +280,12 @@ def attribute(spans: Sequence[Span], docs: Sequence[Doc]) -> list[tuple[str, boo
             continue
         if span.label:
             state.turn = label_speaker(span.label, table, full_text, heads[0] if heads else "")
+        signer = attributed_to(span.clean, table)
+        if signer:  # "The below is attributable to Spokesperson Ned Price:": what follows is theirs
+            state.author = signer
+            out.append((AUTHOR, False))
+            own.append(False)
+            continue
         speaker, mine = _sentence_speaker(i, span, doc, state, out, pending)
         _update(speaker, doc, state)
         starts, has_quote, _ = quote_status(span.clean)
@@ -294,6 +301,8 @@ def _sentence_speaker(i: int, span: Span, doc: Doc, state: _State, out: list[tup
                       pending: list[int]) -> tuple[str, bool]:
     """The speaker of body sentence ``i`` and whether the sentence itself names it."""
     found = _attribution(doc[:], state)
+    if found and state.author and found.lower().removeprefix("the ") in _SIGNERS_COUNTRY:
+        found = state.author  # "The United States welcomes ..." in a signed statement: the signer speaks
     if state.turn:  # a transcript turn, unless the sentence reports a named third person's words
         reported = found is not None and found != state.turn and found in state.table.full_names
         return (found if reported and found else state.turn), True

@@ -98,6 +98,22 @@ def document_author(headlines: Sequence[str], text: str, table: MentionTable) ->
     return None
 
 
+_ATTRIBUTABLE = re.compile(r"^The (?:below|following)(?: statement| text)? (?:is attributable to|was released by|"
+                           r"was issued by)\s+(?:the\s+)?(.+?)[:.]?$")
+
+
+def attributed_to(sentence: str, table: MentionTable) -> str | None:
+    """The signer a release line names for the text below it ("The below is attributable to ...")."""
+    match = _ATTRIBUTABLE.match(sentence.strip())
+    if not match:
+        return None
+    name = clean_name(match.group(1).split(",")[0])
+    if not name or not name[:1].isupper():
+        return None
+    found = table.lookup(name)
+    return without_initials(found if found and " " in found else name)
+
+
 def interviewer(headline: str) -> str | None:
     """The journalist an interview's title names: "... On CBS Face the Nation with Margaret Brennan"."""
     found = _INTERVIEWER.findall(headline)
