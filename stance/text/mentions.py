@@ -146,3 +146,17 @@ def collect_mentions(doc: Doc, table: MentionTable) -> None:
     for ent in doc.ents:
         if ent.label_ == "ORG" and len(ent) > 1 and ent.text not in table.bodies:
             table.bodies.append(ent.text)
+
+
+PRONOUN_GENDER = {"he": "m", "him": "m", "his": "m", "she": "f", "her": "f", "hers": "f"}
+
+
+def learn_gender(doc: Doc, subject: str, gender: dict[str, str]) -> None:
+    """'Ingrid Hals said she ...': a he/she after the named subject tells the subject's gender."""
+    if subject in gender:
+        return
+    for tok in doc:
+        found = PRONOUN_GENDER.get(tok.lower_)
+        if found and tok.i > 0 and tok.dep_ in {"nsubj", "nsubjpass", "poss"}:
+            gender[subject] = found
+            return

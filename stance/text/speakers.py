@@ -24,11 +24,11 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from stance.text.lexicon import LEMMAS, SPEAKER_NOUNS, SPEECH_VERBS
-from stance.text.mentions import MentionTable, clean_name, collect_mentions
+from stance.text.mentions import PRONOUN_GENDER, MentionTable, clean_name, collect_mentions, learn_gender
 from stance.text.nlp import lemma, load_nlp, parse
 from stance.text.quotes import open_after, quotation_groups, quote_status, quoted_chars
 from stance.text.segment import Span
-from stance.text.turns import REPORTER_LABEL, attributed_to, document_author, label_speaker
+from stance.text.turns import REPORTER_LABEL, attributed_to, document_author, given_name, label_speaker
 from stance.types import AUTHOR
 
 __all__ = ["SPEAKER_NOUNS", "SPEECH_VERBS", "MentionTable", "attribute", "load_nlp", "parse"]
@@ -57,6 +57,7 @@ class _State:
     turn: str | None = None
     prev_speaker: str = AUTHOR
     prev_open_quote: bool = False
+    text: str = ""  # the document's clean text, to find a surname's full form
 
 
 def _depth(tok: Token) -> int:
@@ -174,7 +175,7 @@ def _resolve(head: Token, state: _State) -> str:
         named = _named_subject(head)
         if named:
             return state.table.add_person(named)
-        wanted = _PRONOUN_GENDER.get(low)
+        wanted = PRONOUN_GENDER.get(low)
         for candidate in reversed(state.recent):  # the latest person the pronoun can refer to
             if wanted is None or state.gender.get(candidate, wanted) == wanted:
                 return candidate
@@ -190,7 +191,10 @@ def _resolve(head: Token, state: _State) -> str:
     if person is None and head.pos_ == "PROPN" and head.ent_type_ in {"", "PERSON"}:
         person = _propn_name(head)  # a name the NER missed ("Marc-André Tremblay")
     if person:
-        return state.table.add_person(person)
+        full = state.table.add_person(person)
+        if " " not in full:  # a surname whose first mention the NER missed: "Nadia Benhamou" in the text
+            full = given_name(full, state.text) or full
+        return full
     if head.pos_ == "PROPN" and len(text.split()) <= 3:
         found = state.table.lookup(clean_name(text))
         if found:
@@ -266,6 +270,7 @@ def attribute(spans: Sequence[Span], docs: Sequence[Doc]) -> list[tuple[str, boo
     full_text = " ".join(s.clean for s in spans)
     heads = _leading_lines(spans)
     state.author = document_author(heads, full_text, table)
+    state.text = full_text
     out: list[tuple[str, bool]] = []
     own: list[bool] = []  # the sentence names its speaker (attribution or a transcript turn)
     pending: list[int] = []  # quotations waiting for the next sentence's attribution
@@ -336,7 +341,7 @@ def _update(speaker: str, doc: Doc, state: _State) -> None:
     subject = _root_subject_person(doc)
     if subject:
         state.last_person = table.add_person(subject)
-        _learn_gender(doc, state.last_person, state)
+        learn_gender(doc, state.last_person, state.gender)
     for person in (speaker, state.last_person):
         if person in table.full_names:
             if person in state.recent:
@@ -374,20 +379,6 @@ def _remember_subject_body(doc: Doc, table: MentionTable) -> None:
             phrase, person = _phrase(tok)
             if person is None:
                 table.subjects.append("the " + phrase[4:] if phrase.startswith("The ") else phrase)
-
-
-_PRONOUN_GENDER = {"he": "m", "him": "m", "his": "m", "she": "f", "her": "f", "hers": "f"}
-
-
-def _learn_gender(doc: Doc, subject: str, state: _State) -> None:
-    """'Ingrid Hals said she ...': a he/she after the named subject tells the subject's gender."""
-    if subject in state.gender:
-        return
-    for tok in doc:
-        gender = _PRONOUN_GENDER.get(tok.lower_)
-        if gender and tok.i > 0 and tok.dep_ in {"nsubj", "nsubjpass", "poss"}:
-            state.gender[subject] = gender
-            return
 
 
 def _remember(speaker: str, table: MentionTable, state: _State) -> None:

@@ -150,6 +150,19 @@ def _full_name(surname: str, text: str, table: MentionTable) -> str | None:
     return OFFICE_HOLDERS.get(last.lower()) or found
 
 
+_NOT_GIVEN = frozenset({"In", "On", "At", "The", "When", "After", "Before", "But", "And", "As", "For", "With", "From",
+                        "By", "To", "Of", "If", "Then", "Since", "While", "Under", "Over", "Mr", "Ms", "Mrs", "Dr"})
+
+
+def given_name(surname: str, text: str) -> str | None:
+    """``Benhamou`` -> ``Nadia Benhamou`` when the text prints the name in full somewhere."""
+    for match in re.finditer(rf"\b([A-Z][a-z]+)\s+{re.escape(surname)}\b", text):
+        given = match.group(1)
+        if given not in _NOT_GIVEN and TITLE_WORDS.sub("", given + " ") == given + " ":
+            return f"{given} {surname}"
+    return None
+
+
 def label_speaker(label: str, table: MentionTable, text: str = "", headline: str = "") -> str:
     """The speaker a transcript label stands for (see the module docstring)."""
     low = " ".join(label.lower().split())
