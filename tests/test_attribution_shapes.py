@@ -57,6 +57,11 @@ def test_quotations_over_sentences_and_paragraphs(nlp, text, expected):
     ('"Now we are seeing a new process," said study co-author Karen Alley.', ["Karen Alley"]),
     ('"A lot of people think that," said a protester using the pseudonym Katya.', ["Katya"]),
     ("President of Ukraine Volodymyr Zelensky said Russia was not serious.", ["Volodymyr Zelensky"]),
+    ("The Syrian Democratic Forces (SDF) announced a deal. The SDF said the talks were over.",
+     ["the Syrian Democratic Forces", "the Syrian Democratic Forces"]),
+    ('President Recep Tayyip Erdoğan arrived in Ankara. "We will decide," Erdogan said.',
+     ["AUTHOR", "Recep Tayyip Erdoğan"]),
+    ("According to the WHO, cases rose in March.", ["the WHO"]),
 ])
 def test_other_shapes_of_reporting(nlp, text, expected):
     assert speakers(nlp, text) == expected

@@ -6,7 +6,9 @@ the person first named with them, "the ministry" to the fullest body named befor
 
 from __future__ import annotations
 
+import functools
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -36,6 +38,11 @@ class MentionTable:
     titles: dict[str, str] = field(default_factory=dict)
     bodies: list[str] = field(default_factory=list)
     subjects: list[str] = field(default_factory=list)  # bodies seen as subjects of main clauses
+    abbreviations: dict[str, str] = field(default_factory=dict)  # "SDF" -> "the Syrian Democratic Forces"
+
+    def expand(self, phrase: str) -> str | None:
+        """``the SDF`` -> ``the Syrian Democratic Forces`` when the document spelt it out before."""
+        return self.abbreviations.get(re.sub(r"^the\s+", "", phrase.strip(), flags=re.I).rstrip("’'s"))
 
     def body(self, phrase: str) -> str | None:
         """Resolve ``the ministry`` to the fullest body or source named before it.
@@ -63,13 +70,17 @@ class MentionTable:
         return full
 
     def lookup(self, name: str) -> str | None:
-        """The fullest recorded name that ends with or equals ``name``'s last word(s)."""
-        parts = name.split()
+        """The fullest recorded name that ends with or equals ``name``'s last word(s).
+
+        Accents and a generational suffix do not count: ``Erdogan`` finds ``Recep Tayyip Erdoğan``,
+        ``Downey`` finds ``Robert Downey Jr.``.
+        """
+        parts = _folded(name).split()
         if not parts:
             return None
         best = None
         for full in self.full_names:
-            fparts = full.split()
+            fparts = _GENERATION.sub("", _folded(full)).split()
             matches = fparts[-len(parts):] == parts or (len(parts) == 1 and parts[0] in fparts)
             if matches and (best is None or len(full) > len(best)):
                 best = full
@@ -95,6 +106,17 @@ class MentionTable:
                 if f"{country} {office}" in self.titles:
                     return self.titles[f"{country} {office}"]
         return None
+
+
+_GENERATION = re.compile(r"\s+(?:Jr\.?|Sr\.?|II|III)$")
+
+
+@functools.lru_cache(maxsize=4096)
+def _folded(name: str) -> str:
+    """``Erdoğan`` -> ``Erdogan``: accents removed for comparing names."""
+    if name.isascii():
+        return name
+    return "".join(c for c in unicodedata.normalize("NFKD", name) if not unicodedata.combining(c))
 
 
 def clean_name(name: str) -> str:
@@ -146,6 +168,12 @@ def collect_mentions(doc: Doc, table: MentionTable) -> None:
     for ent in doc.ents:
         if ent.label_ == "ORG" and len(ent) > 1 and ent.text not in table.bodies:
             table.bodies.append(ent.text)
+    for match in _SPELT_OUT.finditer(doc.text):  # "the Syrian Democratic Forces (SDF)"
+        name = re.sub(r"^(?:The|A|An)\s+", "", " ".join(match.group(1).split()))
+        table.abbreviations.setdefault(match.group(2), "the " + name)
+
+
+_SPELT_OUT = re.compile(r"((?:[A-Z][\w'’-]*\s+(?:(?:of|and|for|on|the)\s+)*){1,8}[A-Z][\w'’-]*)\s+\(([A-Z]{2,7})\)")
 
 
 PRONOUN_GENDER = {"he": "m", "him": "m", "his": "m", "she": "f", "her": "f", "hers": "f"}

@@ -19,6 +19,7 @@ Names resolve through a per-document mention table (:mod:`stance.text.mentions`)
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -37,6 +38,8 @@ if TYPE_CHECKING:
     from spacy.tokens import Doc, Token
     from spacy.tokens import Span as SpacySpan
 
+_NOT_SPEAKERS = frozenset({"who", "which", "that", "this", "these", "those", "what", "all", "some", "many", "both",
+                           "each", "few", "most", "none", "any", "one", "others", "another"})
 _SIGNERS_COUNTRY = frozenset({"united states", "u.s.", "us", "united states of america", "united states government"})
 _NEVER_SPEAK = frozenset({"DATE", "TIME", "LOC", "FAC", "MONEY", "PERCENT", "CARDINAL", "ORDINAL", "QUANTITY",
                           "EVENT", "LAW", "WORK_OF_ART", "LANGUAGE"})
@@ -188,6 +191,10 @@ def _resolve(head: Token, state: _State) -> str:
             return state.last_group or (bodies[-1] if bodies else AUTHOR)
         return state.last_group or state.prev_speaker
     text, person = _phrase(head)
+    text = re.sub(r"\s*\([^)]*\)?\s*$", "", text) or text  # "... Forces (SDF)": the abbreviation dropped
+    expanded = state.table.expand(text)
+    if expanded:
+        return expanded
     if person is None and head.pos_ == "PROPN" and head.ent_type_ in {"", "PERSON"}:
         person = _propn_name(head)  # a name the NER missed ("Marc-André Tremblay")
     if person:
@@ -236,8 +243,7 @@ def _can_speak(head: Token) -> bool:
         return False
     if head.ent_type_ in _NEVER_SPEAK:  # dates, places that are not governments, events, laws
         return False
-    if head.lower_ in {"who", "which", "that", "this", "these", "those", "what", "all", "some", "many", "both",
-                       "each", "few", "most", "none", "any", "one", "others", "another"}:
+    if head.lower_ in _NOT_SPEAKERS and not head.text.isupper():  # "who", not "WHO"
         return False
     if head.pos_ in {"PROPN", "PRON"} or head.ent_type_ in {"PERSON", "ORG", "NORP", "GPE"}:
         return True
