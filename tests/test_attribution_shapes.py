@@ -62,6 +62,9 @@ def test_quotations_over_sentences_and_paragraphs(nlp, text, expected):
     ('President Recep Tayyip Erdoğan arrived in Ankara. "We will decide," Erdogan said.',
      ["AUTHOR", "Recep Tayyip Erdoğan"]),
     ("According to the WHO, cases rose in March.", ["the WHO"]),
+    ('Carrie Lam spoke on Wednesday. "Our city is hurting," Lam continued in the statement.',
+     ["AUTHOR", "Carrie Lam"]),
+    ("Talks continued on Monday.", ["AUTHOR"]),
 ])
 def test_other_shapes_of_reporting(nlp, text, expected):
     assert speakers(nlp, text) == expected

@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from spacy.tokens import Doc, Token
     from spacy.tokens import Span as SpacySpan
 
+_QUOTING_VERBS = frozenset({"continued", "concluded", "went"})  # reporting verbs only beside a quotation
 _NOT_SPEAKERS = frozenset({"who", "which", "that", "this", "these", "those", "what", "all", "some", "many", "both",
                            "each", "few", "most", "none", "any", "one", "others", "another"})
 _SIGNERS_COUNTRY = frozenset({"united states", "u.s.", "us", "united states of america", "united states government"})
@@ -224,8 +225,9 @@ def _resolve(head: Token, state: _State) -> str:
 
 def _attribution(sent: SpacySpan, state: _State) -> str | None:
     acc = _according_to(sent)
-    verbs = [t for t in sent if t.pos_ in {"VERB", "AUX"} and lemma(t, LEMMAS) in SPEECH_VERBS]
     inside = quoted_chars(sent.text)
+    quoting = SPEECH_VERBS | _QUOTING_VERBS if inside else SPEECH_VERBS  # '"...," Lam continued.'
+    verbs = [t for t in sent if t.pos_ in {"VERB", "AUX"} and lemma(t, LEMMAS) in quoting]
     verbs = [v for v in verbs if not _in_side_clause(v) and (v.idx - sent.start_char) not in inside]
     verbs.sort(key=_depth)
     for verb in verbs:
